@@ -1,0 +1,46 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "Mimic",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "mimic", targets: ["mimic"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // The only C: libffi, and the CPU state struct whose offsets generated code addresses.
+        .systemLibrary(name: "CFFI", pkgConfig: "libffi", providers: [.apt(["libffi-dev"])]),
+        .target(name: "CCPU"),
+
+        // The translation pipeline, one concern per target.
+        .target(name: "X86"),
+        .target(name: "ELF"),
+        .target(name: "IR"),
+        .target(name: "Lifter", dependencies: ["X86", "IR", "CCPU"]),
+        .target(name: "Optimizer", dependencies: ["IR"]),
+        .target(name: "Backend", dependencies: ["IR", "CFFI", "CCPU"]),
+        .target(name: "Interpreter", dependencies: ["IR", "CCPU"]),
+        .target(name: "TCG", dependencies: ["X86", "IR", "Lifter", "Optimizer", "Backend", "Interpreter", "CCPU"]),
+
+        // The command line: a thin executable over a testable library.
+        .target(name: "MimicCLI", dependencies: [
+            "TCG", "X86", "ELF",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "mimic", dependencies: ["MimicCLI"]),
+
+        // Test support: runs instruction sequences natively, the oracle for differential tests.
+        .target(name: "CNativeRunner", path: "Tests/CNativeRunner"),
+
+        .testTarget(name: "X86Tests", dependencies: ["X86", "ELF"]),
+        .testTarget(name: "IRTests", dependencies: ["IR", "Optimizer", "Interpreter", "CCPU"]),
+        .testTarget(name: "BackendTests", dependencies: ["Backend", "IR", "X86", "CCPU"]),
+        .testTarget(name: "TCGTests", dependencies: ["TCG", "X86", "IR", "Lifter", "CCPU", "CNativeRunner"],
+                    exclude: ["Golden"]),
+        .testTarget(name: "CLITests", dependencies: ["MimicCLI"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,69 @@
+// The guest CPU state. Generated code addresses these fields at fixed offsets from a pinned
+// host register, the interpreter and helpers through the same struct, so it lives in C where
+// the layout is fixed and visible to every target.
+#ifndef MIMIC_CPU_STATE_H
+#define MIMIC_CPU_STATE_H
+
+#include <stdint.h>
+
+enum {
+    MIMIC_RAX = 0, MIMIC_RCX, MIMIC_RDX, MIMIC_RBX, MIMIC_RSP, MIMIC_RBP, MIMIC_RSI, MIMIC_RDI,
+    MIMIC_R8, MIMIC_R9, MIMIC_R10, MIMIC_R11, MIMIC_R12, MIMIC_R13, MIMIC_R14, MIMIC_R15,
+};
+
+// Why generated code returned to the execution loop (low byte of its return value; the rest
+// of the value names the translation block that exited, for chaining).
+enum {
+    MIMIC_EXIT_CHAIN0 = 0,      // goto_tb slot 0 not yet patched: look up rip, then chain
+    MIMIC_EXIT_CHAIN1 = 1,      // goto_tb slot 1 not yet patched
+    MIMIC_EXIT_LOOKUP = 2,      // indirect jump missed the jump cache
+    MIMIC_EXIT_EXCEPTION = 3,   // cpu->exception holds a vector; rip is the faulting instruction
+    MIMIC_EXIT_REQUEST = 4,     // a helper or instruction asked the loop for attention (hlt, syscall)
+};
+
+// Exception vectors as the guest sees them.
+enum {
+    MIMIC_EXC_NONE = 0xFFFF,
+    MIMIC_EXC_DE = 0, MIMIC_EXC_DB = 1, MIMIC_EXC_BP = 3, MIMIC_EXC_OF = 4, MIMIC_EXC_UD = 6,
+    MIMIC_EXC_GP = 13, MIMIC_EXC_PF = 14,
+};
+
+// Requests carried with MIMIC_EXIT_REQUEST.
+enum {
+    MIMIC_REQ_NONE = 0, MIMIC_REQ_HLT = 1, MIMIC_REQ_SYSCALL = 2, MIMIC_REQ_STOP = 3,
+};
+
+typedef struct __attribute__((aligned(16))) MimicXMM { uint64_t lo, hi; } MimicXMM;
+
+typedef struct MimicCPUState {
+    uint64_t gpr[16];           // RAX..R15, in encoding order
+    uint64_t rip;
+    // Status flags, one field each, holding 0 or 1: generated code computes only the live ones.
+    uint64_t cf, pf, af, zf, sf, of;
+    uint64_t df;                // direction flag, 0 or 1
+    uint64_t eflags_rest;       // every other EFLAGS bit (bit 1 reads as 1; IF, TF, AC, ID...)
+    uint64_t fs_base, gs_base;
+
+    // Filled on the way out of generated code.
+    uint64_t exception;         // MIMIC_EXC_*, MIMIC_EXC_NONE when none
+    uint64_t error_code;
+    uint64_t fault_address;     // guest address of a faulting access
+    uint64_t request;           // MIMIC_REQ_*
+
+    // Guest memory, linear: host address = mem_base + guest address, valid below mem_size.
+    uint64_t mem_base;
+    uint64_t mem_size;
+    // Indirect-jump cache: a table of (guest pc, host code) pairs indexed by a hash of the pc.
+    uint64_t jump_cache;
+    uint64_t jump_cache_mask;
+    uint64_t scratch[4];        // spill area for helpers that return more than one value
+
+    MimicXMM xmm[16];
+    uint32_t mxcsr;
+    uint32_t pad0;
+} MimicCPUState;
+
+// One entry of the indirect-jump cache. `tag` is the guest pc, `code` the host entry point.
+typedef struct MimicJumpCacheEntry { uint64_t tag; uint64_t code; } MimicJumpCacheEntry;
+
+#endif

@@ -1,0 +1,20 @@
+/// The globals every block of one guest architecture starts with: named fields of the CPU state.
+/// They occupy the first temps of each block, in this order.
+public struct GlobalLayout: Sendable {
+    public struct Global: Sendable {
+        public var name: String
+        public var offset: Int
+        public var type: IRType
+        public init(name: String, offset: Int, type: IRType) {
+            self.name = name
+            self.offset = offset
+            self.type = type
+        }
+    }
+
+    public var globals: [Global]
+
+    public init(_ globals: [Global]) { self.globals = globals }
+
+    public var count: Int { globals.count }
+}

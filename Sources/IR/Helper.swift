@@ -1,0 +1,59 @@
+/// A helper: a C-ABI function that generated code and the interpreter call alike.
+/// Every helper receives the CPU state first, then up to four 64-bit arguments.
+public typealias HelperFunction = @convention(c) (
+    UnsafeMutableRawPointer?, UInt64, UInt64, UInt64, UInt64
+) -> UInt64
+
+public struct HelperFlags: OptionSet, Sendable {
+    public let rawValue: UInt8
+    public init(rawValue: UInt8) { self.rawValue = rawValue }
+    /// Reads guest registers or flags from the CPU state: globals are written back before the call.
+    public static let readsState = HelperFlags(rawValue: 1)
+    /// Writes guest registers or flags: globals are reloaded after the call.
+    public static let writesState = HelperFlags(rawValue: 2)
+    /// May set `exception` in the CPU state; generated code then leaves the block at the call's
+    /// guest instruction.
+    public static let mayRaise = HelperFlags(rawValue: 4)
+    /// Neither reads nor writes nor raises: a pure function of its arguments.
+    public static let pure: HelperFlags = []
+}
+
+public struct Helper: Sendable {
+    public var name: String
+    public var function: HelperFunction
+    public var argumentCount: Int
+    public var returnsValue: Bool
+    public var flags: HelperFlags
+
+    public init(name: String, function: HelperFunction, argumentCount: Int, returnsValue: Bool, flags: HelperFlags) {
+        self.name = name
+        self.function = function
+        self.argumentCount = argumentCount
+        self.returnsValue = returnsValue
+        self.flags = flags
+    }
+}
+
+/// The process-wide list of helpers; a `call` op names one by its index here.
+/// Helpers are registered once, when the component that owns them is first used, and never removed.
+public enum Helpers {
+    public static let capacity = 512
+    nonisolated(unsafe) private static let table = UnsafeMutablePointer<Helper?>.allocate(capacity: capacity)
+    nonisolated(unsafe) private static var count = 0
+    private static let lock = Lock()
+
+    /// Registers `helper` and returns its index for `call` ops.
+    public static func register(_ helper: Helper) -> Int {
+        lock.withLock {
+            precondition(count < capacity, "too many helpers")
+            (table + count).initialize(to: helper)
+            count += 1
+            return count - 1
+        }
+    }
+
+    @inline(__always)
+    public static subscript(index: Int) -> Helper { table[index]! }
+
+    public static var registeredCount: Int { lock.withLock { count } }
+}

@@ -1,0 +1,7 @@
+import ArgumentParser
+
+public struct MimicCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(commandName: "mimic",
+        abstract: "A dynamic binary translator for x86-64 guests.")
+    public init() {}
+}

@@ -1,0 +1,2 @@
+import MimicCLI
+MimicCommand.main()
