@@ -1,1 +1,15 @@
-// \(t) target
+import IR
+
+/// The optimizer: runs its passes in order over one block.
+///
+/// 1. `propagate`: constant folding and propagation, copy propagation, algebraic identities and
+///    branch folding, in one forward walk (each fact learned feeds the next op).
+/// 2. `eliminateDeadCode`: a backward liveness walk that removes pure ops whose results are never
+///    read, including writes to globals that are overwritten before any read — which is how the
+///    status flags that x86 computes on nearly every instruction cost nothing when unused.
+public enum Optimizer {
+    public static func optimize(_ block: inout IRBlock) {
+        propagate(&block)
+        eliminateDeadCode(&block)
+    }
+}

@@ -1,0 +1,161 @@
+import IR
+
+extension Optimizer {
+    /// Forward pass: replaces reads of temps known to hold a constant or a copy of another temp,
+    /// folds pure ops whose inputs are all constant, applies identities (x+0, x&0, x^x...) and
+    /// resolves branches on constants. Knowledge is dropped at labels, where control merges.
+    public static func propagate(_ block: inout IRBlock) {
+        var facts = Facts(tempCount: block.temps.count, globalCount: block.globalCount)
+        var out: [Inst] = []
+        out.reserveCapacity(block.insts.count)
+
+        for var inst in block.insts {
+            let info = inst.op.info
+            if inst.op == .setLabel { facts.forgetAll() }
+
+            for i in 0..<info.ins {
+                let t = inst.input(i)
+                if !t.isNone { inst.setInput(i, facts.resolve(t, in: block)) }
+            }
+
+            if Evaluate.isPure(inst.op) {
+                simplify(&inst, &block)
+            } else if inst.op == .brcond, let a = block.constValue(inst.a0), let b = block.constValue(inst.a1) {
+                if inst.cond.holds(a, b, inst.type) {
+                    inst = Inst(.br, imm: inst.imm)
+                } else {
+                    continue
+                }
+            }
+
+            for o in 0..<info.outs where !inst.output(o).isNone { facts.wrote(inst.output(o)) }
+            if inst.op == .call, Helpers[Int(inst.imm)].flags.contains(.writesState) { facts.forgetGlobals() }
+            if inst.op == .mov {
+                facts.recordCopy(inst.d0, of: inst.a0, in: block)
+            }
+            out.append(inst)
+        }
+        block.insts = out
+    }
+
+    /// Folds a pure op with constant inputs to a `mov` of a constant, or applies an identity.
+    static func simplify(_ inst: inout Inst, _ block: inout IRBlock) {
+        let info = inst.op.info
+        var allConst = true
+        var v: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        for i in 0..<info.ins {
+            guard let c = block.constValue(inst.input(i)) else { allConst = false; break }
+            switch i {
+            case 0: v.0 = c
+            case 1: v.1 = c
+            case 2: v.2 = c
+            default: v.3 = c
+            }
+        }
+        if allConst, info.outs == 1, inst.op != .mov {
+            let r = Evaluate.pure(inst, v.0, v.1, v.2, v.3).0
+            inst = Inst(.mov, inst.type, d0: inst.d0, a0: block.const(inst.type, r))
+            return
+        }
+        let type = inst.type
+        let b = block.constValue(inst.a1)
+        func becomeCopy(of t: Temp) { inst = Inst(.mov, type, d0: inst.d0, a0: t) }
+        func becomeConst(_ value: UInt64) { inst = Inst(.mov, type, d0: inst.d0, a0: block.const(type, value)) }
+
+        switch inst.op {
+        case .add, .sub, .or, .xor, .shl, .shr, .sar, .rotl, .rotr:
+            if b == 0 { becomeCopy(of: inst.a0) } else if inst.a0 == inst.a1, inst.op == .sub || inst.op == .xor { becomeConst(0) }
+        case .and:
+            if b == 0 { becomeConst(0) } else if b == type.mask || inst.a0 == inst.a1 { becomeCopy(of: inst.a0) }
+        case .mul:
+            if b == 0 { becomeConst(0) } else if b == 1 { becomeCopy(of: inst.a0) }
+        case .movcond:
+            if let x = block.constValue(inst.a0), let y = block.constValue(inst.a1) {
+                becomeCopy(of: inst.cond.holds(x, y, type) ? inst.a2 : inst.a3)
+            } else if inst.a2 == inst.a3 {
+                becomeCopy(of: inst.a2)
+            }
+        case .setcond:
+            if inst.a0 == inst.a1 {
+                switch inst.cond {
+                case .eq, .le, .ge, .leu, .geu: becomeConst(1)
+                case .ne, .lt, .gt, .ltu, .gtu: becomeConst(0)
+                case .tsteq, .tstne: break
+                }
+            }
+        default:
+            break
+        }
+    }
+}
+
+/// What the forward pass knows about each temp: a constant it holds or a temp it copies.
+/// A copy stays valid while its source has not been written since (`version`).
+struct Facts {
+    var constant: [Int32]
+    var copyOf: [UInt32]
+    var copyVersion: [UInt32]
+    var version: [UInt32]
+    let globalCount: Int
+
+    init(tempCount: Int, globalCount: Int) {
+        constant = [Int32](repeating: -1, count: tempCount)
+        copyOf = [UInt32](repeating: UInt32.max, count: tempCount)
+        copyVersion = [UInt32](repeating: 0, count: tempCount)
+        version = [UInt32](repeating: 0, count: tempCount)
+        self.globalCount = globalCount
+    }
+
+    mutating func grow(to count: Int) {
+        while constant.count < count {
+            constant.append(-1)
+            copyOf.append(UInt32.max)
+            copyVersion.append(0)
+            version.append(0)
+        }
+    }
+
+    func resolve(_ t: Temp, in block: IRBlock) -> Temp {
+        let i = Int(t.index)
+        guard i < constant.count else { return t }
+        if constant[i] >= 0 { return Temp(UInt32(constant[i])) }
+        let source = copyOf[i]
+        if source != UInt32.max, version[Int(source)] == copyVersion[i] { return Temp(source) }
+        return t
+    }
+
+    mutating func wrote(_ t: Temp) {
+        let i = Int(t.index)
+        grow(to: i + 1)
+        version[i] &+= 1
+        constant[i] = -1
+        copyOf[i] = UInt32.max
+    }
+
+    mutating func recordCopy(_ d: Temp, of s: Temp, in block: IRBlock) {
+        let i = Int(d.index)
+        grow(to: max(i, Int(s.index)) + 1)
+        if block.isConst(s) {
+            constant[i] = Int32(s.index)
+        } else if d != s {
+            copyOf[i] = s.index
+            copyVersion[i] = version[Int(s.index)]
+        }
+    }
+
+    mutating func forgetGlobals() {
+        for i in 0..<globalCount {
+            version[i] &+= 1
+            constant[i] = -1
+            copyOf[i] = UInt32.max
+        }
+    }
+
+    mutating func forgetAll() {
+        for i in 0..<constant.count {
+            version[i] &+= 1
+            constant[i] = -1
+            copyOf[i] = UInt32.max
+        }
+    }
+}
