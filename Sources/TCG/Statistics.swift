@@ -1,0 +1,23 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Counters the engine keeps as it runs (what `--stats` prints).
+public struct Statistics: Sendable {
+    public var blocksTranslated = 0
+    public var instructionsTranslated = 0
+    public var translationNanoseconds: UInt64 = 0
+    /// Entries into generated code from the execution loop (chained jumps do not come back here).
+    public var entries = 0
+    public var chainsPatched = 0
+    public var jumpCacheMisses = 0
+    public var flushes = 0
+}
+
+enum MonotonicClock {
+    static func now() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+    }
+}
