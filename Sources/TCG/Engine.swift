@@ -1,4 +1,5 @@
 import CCPU
+import X86
 
 /// Which backend runs translated blocks.
 public enum Accel: String, Sendable, CaseIterable {
@@ -16,13 +17,21 @@ public enum StopReason: Equatable, Sendable {
     case syscall
 }
 
+public struct EngineOptions: Sendable {
+    public var codeBufferBytes: Int = 64 << 20
+    public var maxBlockInstructions: Int = 512
+    public var optimize: Bool = true
+    public init() {}
+}
+
 /// Runs guest code: translation-block cache, chaining, the execution loop.
 public final class Engine {
     public let memory: GuestMemory
     public let accel: Accel
     public let cpu: UnsafeMutablePointer<MimicCPUState>
 
-    public init(memory: GuestMemory, accel: Accel) {
+    /// Throws when the code buffer cannot be mapped.
+    public init(memory: GuestMemory, accel: Accel, options: EngineOptions = EngineOptions(), mode: CPUMode = .long64) throws {
         self.memory = memory
         self.accel = accel
         cpu = .allocate(capacity: 1)
