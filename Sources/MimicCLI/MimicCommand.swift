@@ -2,6 +2,7 @@ import ArgumentParser
 
 public struct MimicCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(commandName: "mimic",
-        abstract: "A dynamic binary translator for x86-64 guests.")
+        abstract: "A dynamic binary translator for x86-64 guests.",
+        subcommands: [DemoCommand.self])
     public init() {}
 }

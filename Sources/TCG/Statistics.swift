@@ -14,10 +14,16 @@ public struct Statistics: Sendable {
     public var flushes = 0
 }
 
-enum MonotonicClock {
-    static func now() -> UInt64 {
+/// The monotonic clock, for timing translation and runs.
+public enum MonotonicClock {
+    /// Nanoseconds since an arbitrary start.
+    public static func now() -> UInt64 {
         var ts = timespec()
         clock_gettime(CLOCK_MONOTONIC, &ts)
         return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
     }
+}
+
+extension MonotonicClock {
+    public static func seconds() -> Double { Double(now()) / 1e9 }
 }
