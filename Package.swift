@@ -14,6 +14,7 @@ let package = Package(
         // The only C: libffi, and the CPU state struct whose offsets generated code addresses.
         .systemLibrary(name: "CFFI", pkgConfig: "libffi", providers: [.apt(["libffi-dev"])]),
         .target(name: "CCPU"),
+        .target(name: "CKVM"),
 
         // The translation pipeline, one concern per target.
         .target(name: "X86"),
@@ -25,9 +26,13 @@ let package = Package(
         .target(name: "Interpreter", dependencies: ["IR", "CCPU"]),
         .target(name: "TCG", dependencies: ["X86", "IR", "Lifter", "Optimizer", "Backend", "Interpreter", "CCPU"]),
 
+        // The machine model (RAM, buses, devices, loaders) and the KVM accelerator.
+        .target(name: "Machine", dependencies: ["ELF", "CCPU"]),
+        .target(name: "KVM", dependencies: ["Machine", "CKVM", "CCPU"]),
+
         // The command line: a thin executable over a testable library.
         .target(name: "MimicCLI", dependencies: [
-            "TCG", "X86", "ELF",
+            "TCG", "X86", "ELF", "Machine", "KVM",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "mimic", dependencies: ["MimicCLI"]),
@@ -40,6 +45,8 @@ let package = Package(
         .testTarget(name: "BackendTests", dependencies: ["Backend", "IR", "X86", "CCPU"]),
         .testTarget(name: "TCGTests", dependencies: ["TCG", "X86", "IR", "Lifter", "CCPU", "CNativeRunner"],
                     exclude: ["Golden"]),
+        .testTarget(name: "MachineTests", dependencies: ["Machine", "ELF"]),
+        .testTarget(name: "KVMTests", dependencies: ["KVM", "Machine"]),
         .testTarget(name: "CLITests", dependencies: ["MimicCLI"]),
     ],
     swiftLanguageModes: [.v5]

@@ -1,0 +1,1 @@
+// KVM target
