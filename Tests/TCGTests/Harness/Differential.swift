@@ -1,0 +1,119 @@
+import Foundation
+import TCG
+import XCTest
+
+/// Runs test cases natively and under Mimic, compares, and reports every mismatch at once.
+///
+/// Environment knobs: MIMIC_DIFF_ACCELS (comma list of `tcg`, `interp`; default both),
+/// MIMIC_DIFF_SHOW (how many mismatches to print in full; default 20).
+enum Differential {
+    static var accels: [Accel] {
+        guard let list = ProcessInfo.processInfo.environment["MIMIC_DIFF_ACCELS"] else { return Accel.allCases }
+        return list.split(separator: ",").compactMap { Accel(rawValue: String($0)) }
+    }
+
+    static var shown: Int { Int(ProcessInfo.processInfo.environment["MIMIC_DIFF_SHOW"] ?? "") ?? 20 }
+
+    /// Assembles and runs `cases`; fails the calling test once, with a report, if any case
+    /// differs. `seed` fills the data region with the family's random image.
+    static func check(_ family: String, _ cases: [TestCase], seed: UInt64,
+                      file: StaticString = #filePath, line: UInt = #line) throws {
+        if let reason = Assembler.unavailableReason {
+            print("[\(family)] skipped: \(reason)")
+            throw XCTSkip(reason)
+        }
+        try NativeCPU.setUp()
+        var random = SplitMix64(seed: seed)
+        let image = (0..<Layout.dataSize).map { _ in UInt8(truncatingIfNeeded: random.next()) }
+
+        let started = Date()
+        let assembled = try Assembler.assemble(cases.map(\.assembly))
+        var report = Report(family: family, accels: accels)
+        for (index, testCase) in cases.enumerated() {
+            let analysis = FlagAnalysis(testCase.program)
+            let code: [UInt8]
+            switch assembled[index] {
+            case .success(let bytes): code = bytes
+            case .failure(let failure):
+                report.record(Mismatch(index: index, testCase: testCase, accel: nil, code: [],
+                                       differences: ["assembler rejected it: \(failure)"]))
+                continue
+            }
+            if !analysis.violations.isEmpty {
+                report.record(Mismatch(index: index, testCase: testCase, accel: nil, code: code,
+                                       differences: ["generator bug: " + analysis.violations.joined(separator: "; ")]))
+                continue
+            }
+            let data = testCase.initialData(from: image)
+            let native = NativeCPU.run(code: code, input: testCase.input, data: data)
+            if case .other(let what) = native.stop {
+                report.record(Mismatch(index: index, testCase: testCase, accel: nil, code: code,
+                                       differences: ["native run: \(what)"]))
+                continue
+            }
+            for accel in report.accels {
+                let mimic = MimicCPU.run(code: code, input: testCase.input, data: data, accel: accel)
+                let differences = compare(native: native, mimic: mimic, analysis: analysis)
+                report.count(testCase, failed: !differences.isEmpty, accel: accel)
+                if !differences.isEmpty {
+                    // The report shows registers and differences; keeping whole data regions
+                    // for thousands of mismatches would cost gigabytes.
+                    var (native, mimic) = (native, mimic)
+                    native.data = []
+                    mimic.data = []
+                    report.record(Mismatch(index: index, testCase: testCase, accel: accel, code: code,
+                                           native: native, mimic: mimic, differences: differences))
+                }
+            }
+        }
+        report.elapsed = Date().timeIntervalSince(started)
+        report.cases = cases.count
+        print(report.text(showing: shown))
+        if !report.mismatches.isEmpty {
+            XCTFail(report.summary(showing: 3), file: file, line: line)
+        }
+    }
+
+    /// Human-readable differences; empty when the outcomes agree on everything defined.
+    static func compare(native: Outcome, mimic: Outcome, analysis: FlagAnalysis) -> [String] {
+        var differences: [String] = []
+        if native.stop != mimic.stop {
+            differences.append("stop: native \(native.stop), mimic \(mimic.stop)")
+        }
+        if native.state.rip != mimic.state.rip {
+            differences.append("rip: native 0x\(hex(native.state.rip)), mimic 0x\(hex(mimic.state.rip))")
+        }
+        for r in GPR.allCases where native.state[r] != mimic.state[r] {
+            differences.append("\(r.name): native 0x\(hex(native.state[r])), mimic 0x\(hex(mimic.state[r]))")
+        }
+        let compared = (native.stop == .end ? analysis.definedAtEnd : analysis.definedThroughout).union(.df)
+        let nativeFlags = native.state.flags.intersection(compared)
+        let mimicFlags = mimic.state.flags.intersection(compared)
+        if nativeFlags != mimicFlags {
+            let wrong = Flags(rawValue: nativeFlags.rawValue ^ mimicFlags.rawValue)
+            differences.append("flags \(wrong) differ: native \(nativeFlags), mimic \(mimicFlags) (comparing \(compared))")
+        }
+        differences += memoryDifferences(native.data, mimic.data)
+        return differences
+    }
+
+    /// The differing ranges of the data region, the first few in full.
+    private static func memoryDifferences(_ native: [UInt8], _ mimic: [UInt8]) -> [String] {
+        let same = native.withUnsafeBytes { a in mimic.withUnsafeBytes { b in memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0 } }
+        if same { return [] }
+        var ranges: [Range<Int>] = []
+        var i = 0
+        while i < native.count {
+            if native[i] == mimic[i] { i += 1; continue }
+            let start = i
+            while i < native.count && (native[i] != mimic[i] || (i + 1 < native.count && native[i + 1] != mimic[i + 1])) { i += 1 }
+            ranges.append(start..<i)
+        }
+        var lines = ranges.prefix(4).map { r -> String in
+            let shownRange = r.lowerBound..<min(r.upperBound, r.lowerBound + 16)
+            return "memory 0x\(hex(Layout.data + UInt64(r.lowerBound)))+\(r.count): native \(hex(Array(native[shownRange]))), mimic \(hex(Array(mimic[shownRange])))"
+        }
+        if ranges.count > 4 { lines.append("memory: \(ranges.count - 4) more differing ranges") }
+        return lines
+    }
+}

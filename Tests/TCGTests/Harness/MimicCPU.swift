@@ -1,0 +1,64 @@
+import CCPU
+import TCG
+
+/// Mimic: runs the same snippet, followed by HLT, at the same guest address, on a fresh engine
+/// and guest memory per run (no translation survives from one snippet to the next).
+enum MimicCPU {
+    static func run(code: [UInt8], input: MachineState, data: [UInt8], accel: Accel) -> Outcome {
+        let memory: GuestMemory
+        let engine: Engine
+        do {
+            memory = try GuestMemory(size: Layout.guestMemorySize)
+            engine = try Engine(memory: memory, accel: accel, options: options)
+        } catch {
+            return Outcome(state: input, stop: .other("cannot start Mimic: \(error)"), data: data)
+        }
+        memory.write(code + [0xF4], at: Layout.code)
+        memory.write(data, at: Layout.data)
+
+        let cpu = engine.cpu
+        withUnsafeMutableBytes(of: &cpu.pointee.gpr) { raw in
+            for i in 0..<16 { raw.storeBytes(of: input.gpr[i], toByteOffset: i * 8, as: UInt64.self) }
+        }
+        cpu.pointee.rip = Layout.code
+        cpu.pointee.cf = bit(input.flags, .cf)
+        cpu.pointee.pf = bit(input.flags, .pf)
+        cpu.pointee.af = bit(input.flags, .af)
+        cpu.pointee.zf = bit(input.flags, .zf)
+        cpu.pointee.sf = bit(input.flags, .sf)
+        cpu.pointee.of = bit(input.flags, .of)
+        cpu.pointee.df = bit(input.flags, .df)
+        cpu.pointee.exception = UInt64(MIMIC_EXC_NONE)
+
+        let reason = engine.run()
+
+        var final = MachineState()
+        withUnsafeBytes(of: cpu.pointee.gpr) { raw in
+            for i in 0..<16 { final.gpr[i] = raw.load(fromByteOffset: i * 8, as: UInt64.self) }
+        }
+        final.rip = cpu.pointee.rip
+        let state = cpu.pointee
+        let named: [(Flags, UInt64)] = [(.cf, state.cf), (.pf, state.pf), (.af, state.af), (.zf, state.zf),
+                                         (.sf, state.sf), (.of, state.of), (.df, state.df)]
+        final.flags = Flags(named.filter { $0.1 != 0 }.map(\.0))
+        let stop: Stop
+        switch reason {
+        case .halt:
+            stop = .end
+        case .exception(let vector, _, let address):
+            stop = .fault(vector: vector, address: vector == 14 ? address : nil)
+        case .syscall:
+            stop = .other("syscall")
+        }
+        return Outcome(state: final, stop: stop, data: memory.read(Layout.dataSize, at: Layout.data))
+    }
+
+    /// Snippets are tiny: a small code buffer keeps a fresh engine per case cheap.
+    private static let options: EngineOptions = {
+        var options = EngineOptions()
+        options.codeBufferBytes = 1 << 20
+        return options
+    }()
+
+    private static func bit(_ flags: Flags, _ flag: Flags) -> UInt64 { flags.contains(flag) ? 1 : 0 }
+}

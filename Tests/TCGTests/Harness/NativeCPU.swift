@@ -1,0 +1,59 @@
+import CNativeRunner
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The real CPU: runs a snippet at `Layout.code` through the C native runner.
+enum NativeCPU {
+    struct SetupError: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// Maps the fixed code and data regions (once per process).
+    static func setUp() throws {
+        let error = native_runner_setup()
+        if error != 0 {
+            throw SetupError(description: "native runner cannot map its fixed regions at 0x\(hex(Layout.code)): \(String(cString: strerror(error)))")
+        }
+    }
+
+    /// Runs `code` from `input` with the data region holding `data`. A snippet that runs to its
+    /// end reports rip as `Layout.code + code.count + 1`, where Mimic stops after the HLT that
+    /// ends the same snippet there.
+    static func run(code: [UInt8], input: MachineState, data: [UInt8]) -> Outcome {
+        precondition(data.count == Layout.dataSize)
+        let region = native_data_region()!
+        data.withUnsafeBytes { region.update(from: $0.bindMemory(to: UInt8.self).baseAddress!, count: data.count) }
+
+        var state = NativeState()
+        withUnsafeMutableBytes(of: &state.gpr) { raw in
+            for i in 0..<16 { raw.storeBytes(of: input.gpr[i], toByteOffset: i * 8, as: UInt64.self) }
+        }
+        state.rflags = input.flags.rflagsImage
+        var result = NativeResult()
+        let status = code.withUnsafeBufferPointer { native_run($0.baseAddress, $0.count, &state, &result) }
+
+        let after = Array(UnsafeBufferPointer(start: region, count: Layout.dataSize))
+        if status != 0 {
+            return Outcome(state: input, stop: .other("native run failed: \(String(cString: strerror(status)))"), data: after)
+        }
+        var final = MachineState()
+        withUnsafeBytes(of: result.state.gpr) { raw in
+            for i in 0..<16 { final.gpr[i] = raw.load(fromByteOffset: i * 8, as: UInt64.self) }
+        }
+        final.flags = Flags(rflags: result.state.rflags)
+        final.rip = result.state.rip
+        let stop: Stop
+        switch result.signal {
+        case 0:
+            stop = .end
+            final.rip += 1
+        case SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP:
+            let vector = Int(result.trapno)
+            stop = .fault(vector: vector, address: vector == 14 ? result.fault_address : nil)
+        default:
+            stop = .other("signal \(result.signal)")
+        }
+        return Outcome(state: final, stop: stop, data: after)
+    }
+}

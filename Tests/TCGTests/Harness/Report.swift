@@ -1,0 +1,122 @@
+import TCG
+
+/// One case that did not agree (or could not run).
+struct Mismatch {
+    var index: Int
+    var testCase: TestCase
+    /// nil when the case failed before reaching Mimic (assembler, generator, native runner).
+    var accel: Accel?
+    var code: [UInt8]
+    var native: Outcome? = nil
+    var mimic: Outcome? = nil
+    var differences: [String]
+}
+
+/// Collects mismatches of one family and renders them for a person.
+struct Report {
+    var family: String
+    var accels: [Accel]
+    var cases = 0
+    var elapsed = 0.0
+    private(set) var mismatches: [Mismatch] = []
+    /// Per key: cases run and cases failed, per accelerator.
+    private var byKey: [String: (runs: Int, failures: [Accel: Int])] = [:]
+    /// Per mnemonic: in how many runs it appeared, and in how many failing runs.
+    private var byMnemonic: [Mnemonic: (runs: Int, failures: Int)] = [:]
+    private var setupFailures = 0
+
+    init(family: String, accels: [Accel]) {
+        self.family = family
+        self.accels = accels
+    }
+
+    mutating func record(_ mismatch: Mismatch) {
+        mismatches.append(mismatch)
+        if mismatch.accel == nil { setupFailures += 1 }
+    }
+
+    mutating func count(_ testCase: TestCase, failed: Bool, accel: Accel) {
+        var entry = byKey[testCase.key] ?? (0, [:])
+        if accel == accels.first { entry.runs += 1 }
+        if failed { entry.failures[accel, default: 0] += 1 }
+        byKey[testCase.key] = entry
+        for mnemonic in Set(testCase.program.flatMap(\.mnemonics)) {
+            var m = byMnemonic[mnemonic] ?? (0, 0)
+            m.runs += 1
+            if failed { m.failures += 1 }
+            byMnemonic[mnemonic] = m
+        }
+    }
+
+    func summary(showing shown: Int) -> String {
+        let perAccel = accels.map { accel in
+            "\(accel.rawValue) \(mismatches.filter { $0.accel == accel }.count)"
+        }.joined(separator: ", ")
+        var text = "[\(family)] \(cases) cases: mismatches \(perAccel)"
+        if setupFailures > 0 { text += ", \(setupFailures) cases could not run" }
+        text += " (see the printed report)"
+        for mismatch in mismatches.prefix(shown) { text += "\n" + describe(mismatch) }
+        return text
+    }
+
+    func text(showing shown: Int) -> String {
+        let seconds = (elapsed * 10).rounded() / 10
+        let accelNames = accels.map(\.rawValue).joined(separator: ", ")
+        if mismatches.isEmpty {
+            return "[\(family)] \(cases) cases on \(accelNames): all agree with the CPU (\(seconds) s)"
+        }
+        var lines = ["", "===== [\(family)] \(cases) cases on \(accelNames), \(seconds) s ====="]
+        lines.append(summary(showing: 0))
+        lines.append("Failures by key (cases: " + accels.map(\.rawValue).joined(separator: "/") + "):")
+        for (key, entry) in byKey.sorted(by: { $0.key < $1.key }) where !entry.failures.isEmpty {
+            let counts = accels.map { String(entry.failures[$0] ?? 0) }.joined(separator: "/")
+            lines.append("  \(key.padding(toLength: 28, withPad: " ", startingAt: 0)) \(counts) of \(entry.runs)")
+        }
+        let suspects = byMnemonic.filter { $0.value.failures > 0 }
+            .sorted { Double($0.value.failures) / Double($0.value.runs) > Double($1.value.failures) / Double($1.value.runs) }
+        if !suspects.isEmpty {
+            lines.append("Mnemonics in failing runs (failing runs / runs containing it):")
+            for (mnemonic, entry) in suspects.prefix(25) {
+                lines.append("  \(mnemonic.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)) \(entry.failures) / \(entry.runs)")
+            }
+        }
+        lines.append("First \(min(shown, mismatches.count)) of \(mismatches.count) mismatches:")
+        for mismatch in mismatches.prefix(shown) { lines.append(describe(mismatch)) }
+        return lines.joined(separator: "\n")
+    }
+
+    func describe(_ m: Mismatch) -> String {
+        let accel = m.accel.map(\.rawValue) ?? "setup"
+        let program = m.testCase.assembly
+        var lines = ["--- [\(accel)] \(family) #\(m.index) \"\(m.testCase.key)\": " +
+                     (program.count == 1 ? program[0] : "\(program.count) lines")]
+        if program.count > 1 { lines += program.map { "      " + $0 } }
+        if !m.code.isEmpty { lines.append("    code    \(hex(m.code))") }
+        lines.append("    input   \(registers(m.testCase.input))")
+        if let native = m.native { lines.append("    native  \(registers(native.state)) [\(native.stop)]") }
+        if let mimic = m.mimic { lines.append("    mimic   \(registers(mimic.state)) [\(mimic.stop)]") }
+        lines += m.differences.map { "    ≠ " + $0 }
+        return lines.joined(separator: "\n")
+    }
+
+    private func registers(_ state: MachineState) -> String {
+        let gprs = GPR.allCases.map { "\($0.name)=\(hex(state[$0]))" }.joined(separator: " ")
+        let rip = state.rip == 0 ? "" : " rip=\(hex(state.rip))"
+        return "\(gprs)\(rip) flags=\(state.flags)"
+    }
+}
+
+/// A small seeded generator (SplitMix64): the suite is the same on every run.
+struct SplitMix64: RandomNumberGenerator {
+    private var state: UInt64
+
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
