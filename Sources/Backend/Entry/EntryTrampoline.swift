@@ -1,0 +1,84 @@
+import CCPU
+import CFFI
+
+/// The way into and out of generated code, assembled once at the start of the code buffer:
+///
+///     enter(cpu, code):                     epilogue (rax = return value):
+///       push rbp, rbx, r12, r13, r14, r15     add rsp, frameSize
+///       sub  rsp, frameSize                   pop  r15, r14, r13, r12, rbx, rbp
+///       mov  r14, rdi          ; cpu          ret
+///       mov  r15, [rdi + mem_base]
+///       jmp  rsi               ; code
+///
+/// Generated code runs inside this frame: rsp stays 16-byte aligned (so helper calls need no
+/// adjustment), spill slots are `[rsp + 8*i]`, r14 is the CPU state and r15 guest memory.
+/// Every exit path sets rax and jumps to the epilogue.
+///
+/// `enter` is called through libffi with a prepared call interface, as the design asks; the
+/// argument storage is owned here, so one trampoline serves one thread at a time.
+public final class EntryTrampoline {
+    /// 8-byte spill slots available to a block.
+    public static let spillSlots = 1024
+    /// The frame below the saved registers: the spill area plus 8 bytes that restore the
+    /// 16-byte alignment lost to the return address and six pushes.
+    static let frameSize = Int32(spillSlots * 8 + 8)
+
+    public let enterAddress: UnsafeRawPointer
+    public let epilogueAddress: UnsafeRawPointer
+
+    private let cif: UnsafeMutablePointer<ffi_cif>
+    private let argumentTypes: UnsafeMutablePointer<UnsafeMutablePointer<ffi_type>?>
+    /// ffi_call takes pointers to the argument values: `argumentPointers[i]` points at `argumentValues[i]`.
+    private let argumentValues: UnsafeMutablePointer<UnsafeRawPointer?>
+    private let argumentPointers: UnsafeMutablePointer<UnsafeMutableRawPointer?>
+    private let result: UnsafeMutablePointer<UInt64>
+
+    static let calleeSaved: [GPR] = [.rbp, .rbx, .r12, .r13, .r14, .r15]
+
+    public init(buffer: CodeBuffer) throws {
+        var e = X86Encoder(origin: UInt(bitPattern: buffer.nextAddress))
+        for r in Self.calleeSaved { e.push(r) }
+        e.alu(.sub, .b64, .rsp, imm: Self.frameSize)
+        e.mov(.b64, .r14, .rdi)
+        e.mov(.b64, .r15, Mem(.rdi, Int32(MemoryLayout<MimicCPUState>.offset(of: \.mem_base)!)))
+        e.jmp(.rsi)
+        e.align(16)
+        let epilogueOffset = e.offset
+        e.alu(.add, .b64, .rsp, imm: Self.frameSize)
+        for r in Self.calleeSaved.reversed() { e.pop(r) }
+        e.ret()
+        guard let code = buffer.append(e.bytes) else { throw CodeBuffer.Failure(description: "code buffer too small for the entry trampoline") }
+        enterAddress = code
+        epilogueAddress = code + epilogueOffset
+
+        cif = .allocate(capacity: 1)
+        argumentTypes = .allocate(capacity: 2)
+        argumentTypes[0] = withUnsafeMutablePointer(to: &ffi_type_pointer) { $0 }
+        argumentTypes[1] = withUnsafeMutablePointer(to: &ffi_type_pointer) { $0 }
+        let status = ffi_prep_cif(cif, FFI_DEFAULT_ABI, 2, withUnsafeMutablePointer(to: &ffi_type_uint64) { $0 }, argumentTypes)
+        guard status == FFI_OK else { throw CodeBuffer.Failure(description: "ffi_prep_cif failed: \(status)") }
+        argumentValues = .allocate(capacity: 2)
+        argumentPointers = .allocate(capacity: 2)
+        argumentPointers[0] = UnsafeMutableRawPointer(argumentValues)
+        argumentPointers[1] = UnsafeMutableRawPointer(argumentValues + 1)
+        result = .allocate(capacity: 1)
+    }
+
+    deinit {
+        cif.deallocate()
+        argumentTypes.deallocate()
+        argumentValues.deallocate()
+        argumentPointers.deallocate()
+        result.deallocate()
+    }
+
+    /// Runs generated code at `code` on `cpu` until it leaves; returns the exit value
+    /// (`tbIndex << 8 | MIMIC_EXIT_*`).
+    @inline(__always)
+    public func enter(_ cpu: UnsafeMutablePointer<MimicCPUState>, _ code: UnsafeRawPointer) -> UInt64 {
+        argumentValues[0] = UnsafeRawPointer(cpu)
+        argumentValues[1] = code
+        ffi_call(cif, unsafeBitCast(enterAddress, to: (@convention(c) () -> Void).self), result, argumentPointers)
+        return result.pointee
+    }
+}
