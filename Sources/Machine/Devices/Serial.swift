@@ -83,6 +83,7 @@ public final class StandardInputSource: SerialInput, @unchecked Sendable {
     }
 
     private func pump() {
+        Interruption.blockInCurrentThread()
         var chunk = [UInt8](repeating: 0, count: 4096)
         while true {
             let n = chunk.withUnsafeMutableBytes { Glibc.read(0, $0.baseAddress, $0.count) }
