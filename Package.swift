@@ -6,6 +6,8 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "mimic", targets: ["mimic"]),
+        // The translator as a library, for Benchmarks/ and for embedding.
+        .library(name: "MimicKit", targets: ["X86", "IR", "Lifter", "Optimizer", "Backend", "Interpreter", "TCG"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
