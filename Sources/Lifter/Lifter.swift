@@ -1,1 +1,222 @@
-// \(t) target
+import CCPU
+import IR
+import X86
+
+/// One translated block.
+public struct LiftedBlock {
+    public var ir: IRBlock
+    public var instructionCount: Int
+    /// The first byte after the last instruction.
+    public var endAddress: UInt64
+    /// The decoded instructions, when `translate` was asked to keep them (for `-d in_asm`).
+    public var instructions: [Instruction]?
+}
+
+/// Translates x86 guest code into IR, one block at a time.
+///
+/// Block-ending conventions the runtime and backend rely on: `rip` is written only where the block
+/// leaves; every guest instruction starts with `insnStart`; direct jumps leave through `gotoTB`
+/// (slot 0 for the fall-through or only successor, slot 1 for a taken Jcc), indirect ones through
+/// `lookupAndGoto`, exceptions and requests through `exitTB` with `exception`/`request` set.
+public struct Lifter: Sendable {
+    public let mode: CPUMode
+    let decoder: Decoder
+
+    public init(mode: CPUMode = .long64) {
+        self.mode = mode
+        decoder = Decoder(mode: mode)
+    }
+
+    /// Translates the block starting at `pc`. `code` holds the guest bytes from `pc` to the end
+    /// of what may be fetched (the caller bounds it, e.g. to the page).
+    public func translate(code: UnsafeRawBufferPointer, pc: UInt64, maxInstructions: Int = 512,
+                          keepInstructions: Bool = false) -> LiftedBlock {
+        var t = BlockTranslator(ir: IRBlock(layout: X86Globals.layout, guestPC: pc), insn: Instruction(mnemonic: .nop, address: pc, length: 0), mode: mode)
+        var kept: [Instruction]? = keepInstructions ? [] : nil
+        let limit = max(1, maxInstructions)
+        var offset = 0
+        var count = 0
+        var address = pc
+        while true {
+            if count == limit {
+                t.leave(to: address)
+                break
+            }
+            let rest = UnsafeRawBufferPointer(rebasing: code[min(offset, code.count)...])
+            guard let insn = decoder.decode(rest, address: address) else {
+                if count == 0 {
+                    t.raiseFetchFault(at: pc, faultAddress: pc &+ UInt64(code.count))
+                } else {
+                    t.leave(to: address)
+                }
+                break
+            }
+            kept?.append(insn)
+            count += 1
+            offset += Int(insn.length)
+            address = insn.nextAddress
+            t.insn = insn
+            t.ir.insnStart(insn.address)
+            if t.lift() == .end { break }
+        }
+        return LiftedBlock(ir: t.ir, instructionCount: count, endAddress: address, instructions: kept)
+    }
+}
+
+/// Whether the block goes on after an instruction.
+enum Flow {
+    case next
+    case end
+}
+
+/// The state of one block's translation; each family of instructions extends it (Lift*.swift).
+struct BlockTranslator {
+    var ir: IRBlock
+    /// The instruction being lifted.
+    var insn: Instruction
+    let mode: CPUMode
+
+    /// Lifts `insn`: the one switch that names every mnemonic.
+    mutating func lift() -> Flow {
+        guard hasOnlyGeneralOperands else { return raise(MIMIC_EXC_UD) }
+        let m = insn.mnemonic
+        switch m {
+        case .add, .or, .adc, .sbb, .and, .sub, .xor, .cmp, .test:
+            return liftArithmetic(m)
+        case .inc, .dec, .neg, .not:
+            return liftUnary(m)
+        case .mul, .imul:
+            return liftMultiply(signed: m == .imul)
+        case .div, .idiv:
+            return liftDivide(signed: m == .idiv)
+        case .rol, .ror, .rcl, .rcr, .shl, .shr, .sal, .sar:
+            return liftShift(m)
+        case .shld, .shrd:
+            return liftDoubleShift(left: m == .shld)
+        case .bt, .bts, .btr, .btc:
+            return liftBitTest(m)
+        case .bsf, .bsr:
+            return liftBitScan(forward: m == .bsf)
+        case .tzcnt, .lzcnt, .popcnt:
+            return liftBitCount(m)
+        case .xadd:
+            return liftExchangeAdd()
+        case .cmpxchg:
+            return liftCompareExchange()
+        case .cmpxchg8b, .cmpxchg16b:
+            return liftCompareExchangeDouble(bytes: m == .cmpxchg8b ? 4 : 8)
+        case .xchg:
+            return liftExchange()
+        case .adcx, .adox:
+            return liftAddCarryFlag(overflow: m == .adox)
+        case .andn, .bextr, .blsi, .blsmsk, .blsr, .bzhi:
+            return liftBitManipulation(m)
+        case .mulx:
+            return liftMultiplyFlagless()
+        case .pdep, .pext:
+            return liftBitDeposit(extract: m == .pext)
+        case .rorx, .sarx, .shlx, .shrx:
+            return liftFlaglessShift(m)
+        case .crc32:
+            return liftCRC32()
+
+        case .mov:
+            return liftMove()
+        case .movsx, .movzx, .movsxd:
+            return liftMoveExtend(signed: m != .movzx)
+        case .movbe:
+            return liftMoveByteSwapped()
+        case .lea:
+            return liftLoadEffectiveAddress()
+        case .cmovcc:
+            return liftConditionalMove()
+        case .setcc:
+            return liftSetCondition()
+        case .bswap:
+            return liftByteSwap()
+        case .push:
+            return liftPush()
+        case .pop:
+            return liftPop()
+        case .pushf:
+            return liftPushFlags()
+        case .popf:
+            return liftPopFlags()
+        case .lahf:
+            return liftLoadAHFromFlags()
+        case .sahf:
+            return liftStoreAHIntoFlags()
+        case .enter:
+            return liftEnter()
+        case .leave:
+            return liftLeave()
+        case .cbw, .cwde, .cdqe:
+            return liftSignExtendAccumulator()
+        case .cwd, .cdq, .cqo:
+            return liftSignExtendIntoDX()
+        case .xlat:
+            return liftTranslateByte()
+
+        case .movs, .cmps, .stos, .lods, .scas:
+            return liftString(m)
+
+        case .jmp:
+            return liftJump()
+        case .jcc:
+            return liftConditionalJump()
+        case .call:
+            return liftCall()
+        case .ret:
+            return liftReturn()
+        case .loop, .loope, .loopne, .jrcxz:
+            return liftLoop(m)
+        case .int3:
+            return raise(MIMIC_EXC_BP, at: insn.nextAddress)
+        case .syscall:
+            return request(MIMIC_REQ_SYSCALL)
+        case .hlt:
+            return request(MIMIC_REQ_HLT)
+
+        case .clc, .stc, .cmc, .cld, .std:
+            return liftFlagInstruction(m)
+        case .nop, .pause, .endbr64, .endbr32, .wait,
+             .prefetch, .prefetchw, .prefetchnta, .prefetcht0, .prefetcht1, .prefetcht2,
+             .lfence, .mfence, .sfence, .clflush, .clflushopt, .clwb:
+            // No architectural effect in a translator that runs guest threads one at a time
+            // and keeps no cache of its own.
+            return .next
+        case .cpuid:
+            return liftCPUID()
+        case .rdtsc, .rdtscp:
+            return liftReadTimeStampCounter(withProcessorID: m == .rdtscp)
+        case .rdrand, .rdseed:
+            return liftReadRandom()
+        case .rdfsbase, .rdgsbase, .wrfsbase, .wrgsbase:
+            return liftSegmentBase(m)
+
+        case .undefined, .ud0, .ud1, .ud2:
+            return raise(MIMIC_EXC_UD)
+
+        // Not lifted yet: I/O, far and privileged control transfer, system instructions.
+        case .ins, .outs, .in, .out, .retf, .int, .into, .int1, .iret, .sysret, .sysenter, .sysexit,
+             .cli, .sti, .rdpmc,
+             .lgdt, .sgdt, .lidt, .sidt, .lldt, .sldt, .ltr, .str, .lmsw, .smsw, .invlpg, .swapgs, .clts,
+             .lar, .lsl, .verr, .verw, .rdmsr, .wrmsr, .wbinvd, .invd, .rsm, .xgetbv, .xsetbv,
+             .lss, .lfs, .lgs,
+             .fxsave, .fxrstor, .xsave, .xrstor, .xsaveopt, .xsavec, .xsaves, .xrstors, .ldmxcsr, .stmxcsr,
+             .monitor, .mwait, .vmcall, .stac, .clac:
+            return raise(MIMIC_EXC_UD)
+        default:
+            return raise(MIMIC_EXC_UD)
+        }
+    }
+
+    /// Whether every register operand is a general-purpose register: the integer lifters read
+    /// and write only those (MOV to a segment or control register is a system instruction).
+    var hasOnlyGeneralOperands: Bool {
+        for i in 0..<min(insn.operandCount, 4) {
+            if case .register(let r) = insn[i], !r.isGPR { return false }
+        }
+        return true
+    }
+}
