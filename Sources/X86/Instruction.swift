@@ -8,6 +8,9 @@ public struct MemoryOperand: Hashable, Sendable {
     public var segment: Segment?     // an explicit override prefix, if any
     public var bytes: UInt16         // access width; 0 where none applies (LEA, NOP Ev)
     public var addressBytes: UInt8   // 8, or 4 with the 0x67 prefix
+    /// How many displacement bytes the encoding carried (0, 1, 2 or 4); the printer shows an
+    /// encoded zero as "+0x0" as objdump does.
+    public var displacementBytes: UInt8 = 0
 
     public init(base: Register?, index: Register?, scale: UInt8, displacement: Int64, segment: Segment?,
                 bytes: UInt16, addressBytes: UInt8) {
@@ -49,6 +52,17 @@ public struct Prefixes: OptionSet, Hashable, Sendable {
     public static let evex = Prefixes(rawValue: 1 << 8)
     public static let branchTaken = Prefixes(rawValue: 1 << 9)    // 3E on a Jcc
     public static let branchNotTaken = Prefixes(rawValue: 1 << 10) // 2E on a Jcc
+    public static let notrack = Prefixes(rawValue: 1 << 11)  // 3E on an indirect CALL/JMP (CET)
+    /// F3 or F2 was present but used as neither REP nor a mandatory prefix (printed as "repz"/"repnz").
+    public static let ignoredRep = Prefixes(rawValue: 1 << 12)
+    public static let ignoredRepne = Prefixes(rawValue: 1 << 13)
+    /// 66 appeared more than once (padding; printed as "data16").
+    public static let repeatedOperandSize = Prefixes(rawValue: 1 << 14)
+}
+
+/// The opcode map an instruction's opcode byte belongs to.
+public enum OpcodeMap: UInt8, Sendable {
+    case oneByte, map0F, map0F38, map0F3A, x87, other
 }
 
 /// One decoded instruction. Operands are in Intel order (destination first).
@@ -67,6 +81,16 @@ public struct Instruction: Sendable {
     public var segment: Segment?
     public var address: UInt64
     public var length: UInt8
+    /// The opcode byte and its map (after prefixes and escapes).
+    public var opcode: UInt8
+    public var map: OpcodeMap
+    /// VEX/EVEX vector length in bytes (16, 32, 64); 16 for legacy SSE, 0 where none applies.
+    public var vectorBytes: UInt8
+    /// EVEX: the opmask register k1-k7 (0 = no masking), zeroing-masking, and embedded broadcast
+    /// (the memory operand's `bytes` is then one element, repeated to `vectorBytes`).
+    public var opmask: UInt8
+    public var zeroingMask: Bool
+    public var broadcast: Bool
 
     public init(mnemonic: Mnemonic, address: UInt64, length: UInt8) {
         self.mnemonic = mnemonic
@@ -79,6 +103,12 @@ public struct Instruction: Sendable {
         self.segment = nil
         self.address = address
         self.length = length
+        self.opcode = 0
+        self.map = .oneByte
+        self.vectorBytes = 0
+        self.opmask = 0
+        self.zeroingMask = false
+        self.broadcast = false
     }
 
     public subscript(i: Int) -> Operand {
