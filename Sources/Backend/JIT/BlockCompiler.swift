@@ -1,0 +1,204 @@
+import CCPU
+import IR
+
+/// Offsets of the CPU-state fields generated code touches.
+enum StateField {
+    static let rip = Int32(MemoryLayout<MimicCPUState>.offset(of: \.rip)!)
+    static let exception = Int32(MemoryLayout<MimicCPUState>.offset(of: \.exception)!)
+    static let errorCode = Int32(MemoryLayout<MimicCPUState>.offset(of: \.error_code)!)
+    static let faultAddress = Int32(MemoryLayout<MimicCPUState>.offset(of: \.fault_address)!)
+    static let memBase = Int32(MemoryLayout<MimicCPUState>.offset(of: \.mem_base)!)
+    static let memSize = Int32(MemoryLayout<MimicCPUState>.offset(of: \.mem_size)!)
+    static let jumpCache = Int32(MemoryLayout<MimicCPUState>.offset(of: \.jump_cache)!)
+    static let jumpCacheMask = Int32(MemoryLayout<MimicCPUState>.offset(of: \.jump_cache_mask)!)
+}
+
+/// An operand that is either a register or an immediate the instruction can encode.
+enum Operand {
+    case reg(GPR)
+    case imm(Int32)
+}
+
+/// Compiles one IR block to host code: walks the ops in order, asks the allocator for
+/// registers, and lowers each op family (see the `Lower+*.swift` files).
+struct BlockCompiler {
+    let block: IRBlock
+    let tbIndex: UInt32
+    let features: HostFeatures
+    let epilogue: UInt
+    var asm: X86Encoder
+    var alloc: RegisterAllocator
+    let liveness: Liveness
+    var labels: [Label]
+    /// Out-of-line exits, emitted after the block's code.
+    var stubs: [Stub] = []
+    var hostToGuest: [(hostOffset: UInt32, guestPC: UInt64)] = []
+    var gotoTBJumpOffsets = (-1, -1)
+    /// The guest pc of the instruction being compiled (from the last insnStart).
+    var currentPC: UInt64
+    /// Dead-operand bits of the op being compiled.
+    var deadMask: UInt8 = 0
+
+    enum Stub {
+        /// A guest memory access out of bounds: #PF with the address in `address`.
+        case pageFault(Label, address: GPR, write: Bool, pc: UInt64)
+        /// A helper set `exception`: leave at the instruction that called it.
+        case raised(Label, pc: UInt64)
+    }
+
+    init(block: IRBlock, tbIndex: UInt32, origin: UInt, epilogue: UInt, features: HostFeatures) {
+        self.block = block
+        self.tbIndex = tbIndex
+        self.features = features
+        self.epilogue = epilogue
+        asm = X86Encoder(origin: origin, capacity: block.insts.count * 16 + 64)
+        liveness = Liveness(block)
+        alloc = RegisterAllocator(block: block, crossing: liveness.crossing)
+        labels = []
+        currentPC = block.guestPC
+        for _ in 0..<block.labelCount { labels.append(asm.newLabel()) }
+    }
+
+    /// The exit value for `reason`: the block's index above the reason byte.
+    func exitValue(_ reason: Int32) -> UInt64 { UInt64(tbIndex) << 8 | UInt64(UInt32(bitPattern: reason) & 0xFF) }
+
+    /// Loads rax with the exit value and jumps to the shared epilogue.
+    mutating func emitExit(_ reason: Int32) {
+        asm.loadImmediate(.rax, exitValue(reason))
+        asm.jmp(absolute: epilogue)
+    }
+
+    /// Compiles the whole block; nil when it needs more spill slots than the frame has.
+    mutating func compile() -> [UInt8]? {
+        for index in block.insts.indices {
+            let inst = block.insts[index]
+            deadMask = liveness.deadMask[index]
+            lower(inst)
+            alloc.unlockAll()
+        }
+        if !(block.insts.last.map { $0.op.info.flags.contains(.leavesBlock) } ?? false) {
+            // A block that runs off its end leaves like an indirect jump: the loop looks up rip.
+            alloc.syncGlobals(&asm)
+            emitExit(Int32(MIMIC_EXIT_LOOKUP))
+        }
+        emitStubs()
+        return alloc.outOfSlots ? nil : asm.bytes
+    }
+
+    // MARK: Operand helpers shared by the lowerings
+
+    @inline(__always) func width(_ type: IRType) -> Width { type == .i32 ? .b32 : .b64 }
+    @inline(__always) func dies(_ i: Int) -> Bool { Liveness.inputDies(deadMask, i) }
+    @inline(__always) func outputDead(_ j: Int) -> Bool { Liveness.outputDead(deadMask, j) }
+
+    /// The constant as an immediate of an instruction of `type`, when it encodes as one
+    /// (any 32-bit value for i32; a sign-extended imm32 for i64).
+    func immediate(_ t: Temp, _ type: IRType) -> Int32? {
+        guard alloc.isConst(t) else { return nil }
+        let v = alloc.constValue(t)
+        if type == .i32 { return Int32(truncatingIfNeeded: v) }
+        return Int64(bitPattern: v).fitsInt32 ? Int32(truncatingIfNeeded: v) : nil
+    }
+
+    mutating func operand(_ t: Temp, _ type: IRType) -> Operand {
+        if let imm = immediate(t, type) { return .imm(imm) }
+        return .reg(alloc.use(t, &asm))
+    }
+
+    @inline(__always) mutating func use(_ t: Temp) -> GPR { alloc.use(t, &asm) }
+
+    /// A register for the result that starts out holding input `i`'s value: the input's own
+    /// register when that value dies here (and `keep` does not forbid it), else a fresh one.
+    mutating func resultStarting(with i: Int, _ inst: Inst, keep: RegSet = .empty) -> GPR {
+        let t = inst.input(i)
+        if dies(i), !alloc.isConst(t), let r = alloc.reg[Int(t.index)], !keep.contains(r) {
+            alloc.locked.insert(r)
+            return r
+        }
+        let r = alloc.allocate(&asm, avoid: keep)
+        alloc.materialize(t, into: r, &asm)
+        return r
+    }
+
+    /// Releases dead inputs, then gives the outputs their registers (or drops dead ones).
+    mutating func finish(_ inst: Inst, _ r0: GPR?, _ r1: GPR? = nil) {
+        releaseDeadInputs(inst)
+        if let r0 { define(inst.d0, r0, dead: outputDead(0)) }
+        if let r1 { define(inst.d1, r1, dead: outputDead(1)) }
+    }
+
+    private mutating func define(_ t: Temp, _ r: GPR, dead: Bool) {
+        guard !t.isNone else { return }
+        alloc.define(t, r)
+        if dead { alloc.release(t) }
+    }
+
+    mutating func releaseDeadInputs(_ inst: Inst) {
+        let info = inst.op.info
+        for i in 0..<info.ins where dies(i) {
+            let t = inst.input(i)
+            if !t.isNone { alloc.release(t) }
+        }
+    }
+
+    // MARK: The op switch
+
+    mutating func lower(_ inst: Inst) {
+        let info = inst.op.info
+        if !info.flags.contains(.sideEffects), info.outs > 0, (0..<info.outs).allSatisfy({ outputDead($0) || inst.output($0).isNone }) {
+            // Nothing reads the result: the op need not run.
+            releaseDeadInputs(inst)
+            return
+        }
+        switch inst.op {
+        case .mov: lowerMov(inst)
+        case .add: lowerALU(.add, inst, commutative: true)
+        case .sub: lowerALU(.sub, inst, commutative: false)
+        case .and: lowerALU(.and, inst, commutative: true)
+        case .or: lowerALU(.or, inst, commutative: true)
+        case .xor: lowerALU(.xor, inst, commutative: true)
+        case .mul: lowerMul(inst)
+        case .andc: lowerAndc(inst)
+        case .shl: lowerShift(.shl, inst)
+        case .shr: lowerShift(.shr, inst)
+        case .sar: lowerShift(.sar, inst)
+        case .rotl: lowerShift(.rol, inst)
+        case .rotr: lowerShift(.ror, inst)
+        case .neg: lowerUnary(inst) { $0.neg($1, $2) }
+        case .not: lowerUnary(inst) { $0.not($1, $2) }
+        case .mulu2: lowerMulWide(inst, signed: false)
+        case .muls2: lowerMulWide(inst, signed: true)
+        case .setcond: lowerSetcond(inst)
+        case .movcond: lowerMovcond(inst)
+        case .ext8s: lowerExtend(inst, from: .b8, signed: true)
+        case .ext8u: lowerExtend(inst, from: .b8, signed: false)
+        case .ext16s: lowerExtend(inst, from: .b16, signed: true)
+        case .ext16u: lowerExtend(inst, from: .b16, signed: false)
+        case .ext32s, .extsI32I64: lowerExtend(inst, from: .b32, signed: true)
+        case .ext32u, .extuI32I64, .truncI64I32: lowerExtend(inst, from: .b32, signed: false)
+        case .deposit: lowerDeposit(inst)
+        case .extract: lowerExtract(inst, signed: false)
+        case .sextract: lowerExtract(inst, signed: true)
+        case .bswap16: lowerBswap(inst, bytes: 2)
+        case .bswap32: lowerBswap(inst, bytes: 4)
+        case .bswap64: lowerBswap(inst, bytes: inst.type == .i64 ? 8 : 4)
+        case .clz: lowerCountZeros(inst, leading: true)
+        case .ctz: lowerCountZeros(inst, leading: false)
+        case .ctpop: lowerPopcount(inst)
+        case .ldEnv: lowerLoadEnv(inst)
+        case .stEnv: lowerStoreEnv(inst)
+        case .load: lowerGuestLoad(inst)
+        case .store: lowerGuestStore(inst)
+        case .call: lowerCall(inst)
+        case .insnStart:
+            currentPC = UInt64(bitPattern: inst.imm)
+            hostToGuest.append((UInt32(asm.offset), currentPC))
+        case .setLabel: lowerSetLabel(inst)
+        case .br: lowerBr(inst)
+        case .brcond: lowerBrcond(inst)
+        case .gotoTB: lowerGotoTB(inst)
+        case .exitTB: lowerExitTB(inst)
+        case .lookupAndGoto: lowerLookupAndGoto(inst)
+        }
+    }
+}

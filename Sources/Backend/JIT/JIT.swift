@@ -1,0 +1,57 @@
+import CCPU
+import IR
+
+/// The IR → x86-64 compiler and the owner of the code it produced.
+///
+/// One JIT serves one thread: `enter` uses argument storage owned by the entry trampoline.
+public final class JIT {
+    public let buffer: CodeBuffer
+    public let entry: EntryTrampoline
+    public let features: HostFeatures
+
+    public struct Failure: Error, CustomStringConvertible { public var description: String }
+
+    /// `codeBufferBytes` is the code cache size (at most 1 GiB, so every rel32 inside it reaches);
+    /// `features` defaults to what the host CPU reports.
+    public init(codeBufferBytes: Int = 64 << 20, features: HostFeatures? = nil) throws {
+        guard codeBufferBytes <= 1 << 30 else { throw Failure(description: "code buffer larger than 1 GiB") }
+        buffer = try CodeBuffer(capacity: codeBufferBytes)
+        entry = try EntryTrampoline(buffer: buffer)
+        let detected = HostFeatures.detect(using: buffer)
+        self.features = features ?? detected
+        buffer.reserveAppended()
+    }
+
+    /// Compiles `block`; nil when the code buffer is full (flush and retry) or the block needs
+    /// more than `EntryTrampoline.spillSlots` spill slots.
+    public func compile(_ block: IRBlock, tbIndex: UInt32) -> CompiledBlock? {
+        guard !buffer.isFull else { return nil }
+        var compiler = BlockCompiler(block: block, tbIndex: tbIndex, origin: UInt(bitPattern: buffer.nextAddress),
+                                     epilogue: UInt(bitPattern: entry.epilogueAddress), features: features)
+        guard let bytes = compiler.compile(), let code = buffer.append(bytes) else { return nil }
+        return CompiledBlock(entry: code, size: bytes.count, gotoTBJumpOffsets: compiler.gotoTBJumpOffsets,
+                             hostToGuest: compiler.hostToGuest, hostInstructionCount: compiler.asm.instructionCount)
+    }
+
+    /// Runs from `code` until generated code leaves; returns `tbIndex << 8 | MIMIC_EXIT_*` of the
+    /// block that left.
+    @inline(__always)
+    public func enter(_ cpu: UnsafeMutablePointer<MimicCPUState>, _ code: UnsafeRawPointer) -> UInt64 {
+        entry.enter(cpu, code)
+    }
+
+    /// Points goto_tb `slot` of `block` at `target` (another block's entry), or back at its own
+    /// exit when `target` is nil. One aligned 4-byte store, so a running thread sees either the
+    /// old or the new jump.
+    public func patchGotoTB(_ block: CompiledBlock, slot: Int, target: UnsafeRawPointer?) {
+        let jump = block.gotoTBJumpOffset(slot: slot)
+        guard jump >= 0 else { return }
+        let next = block.entry + jump + 5
+        let displacement = target.map { Int32(truncatingIfNeeded: $0 - next) } ?? 0
+        let field = buffer.writableAddress(of: block.entry + jump + 1)
+        field.assumingMemoryBound(to: Int32.self).pointee = displacement
+    }
+
+    /// Forgets every compiled block (the trampoline stays).
+    public func flush() { buffer.reset() }
+}

@@ -1,0 +1,93 @@
+import CCPU
+import IR
+
+/// Labels, branches, the three ways out of a block, and the out-of-line exit stubs.
+extension BlockCompiler {
+    mutating func lowerSetLabel(_ inst: Inst) {
+        alloc.syncBlockEnd(&asm)
+        alloc.forgetRegisters()
+        asm.bind(labels[Int(inst.imm)])
+    }
+
+    mutating func lowerBr(_ inst: Inst) {
+        alloc.syncBlockEnd(&asm)
+        asm.jmp(labels[Int(inst.imm)])
+        alloc.forgetRegisters()
+    }
+
+    mutating func lowerBrcond(_ inst: Inst) {
+        alloc.syncBlockEnd(&asm)
+        let cc = compare(inst, 0, 1)
+        asm.jcc(cc, labels[Int(inst.imm)])
+        releaseDeadInputs(inst)
+        alloc.forgetRegisters()
+    }
+
+    /// A patchable `jmp rel32` whose displacement is 4-byte aligned (so patching it is one
+    /// atomic store), initially jumping to the exit that follows it.
+    mutating func lowerGotoTB(_ inst: Inst) {
+        alloc.syncGlobals(&asm)
+        asm.align(4, remainder: 3)
+        let jump = asm.offset
+        asm.jmp(absolute: asm.origin + UInt(jump + 5))
+        if inst.imm == 0 { gotoTBJumpOffsets.0 = jump } else { gotoTBJumpOffsets.1 = jump }
+        emitExit(Int32(truncatingIfNeeded: inst.imm))
+        alloc.forgetRegisters()
+    }
+
+    mutating func lowerExitTB(_ inst: Inst) {
+        alloc.syncGlobals(&asm)
+        emitExit(Int32(truncatingIfNeeded: inst.imm))
+        alloc.forgetRegisters()
+    }
+
+    /// Probes the jump cache inline: entry = cache[(pc ^ pc >> 10) & mask]; a matching tag
+    /// jumps straight to the entry's code.
+    mutating func lowerLookupAndGoto(_ inst: Inst) {
+        alloc.syncGlobals(&asm)
+        // Nothing is live any more, so any register will do.
+        alloc.materialize(inst.a0, into: .rdi, &asm)
+        asm.mov(.b64, .rsi, .rdi)
+        asm.shift(.shr, .b64, .rsi, imm: 10)
+        asm.alu(.xor, .b64, .rsi, .rdi)
+        asm.alu(.and, .b64, .rsi, Mem(.r14, StateField.jumpCacheMask))
+        asm.shift(.shl, .b64, .rsi, imm: UInt8(MemoryLayout<MimicJumpCacheEntry>.stride.trailingZeroBitCount))
+        asm.alu(.add, .b64, .rsi, Mem(.r14, StateField.jumpCache))
+        asm.alu(.cmp, .b64, .rdi, Mem(.rsi, Int32(MemoryLayout<MimicJumpCacheEntry>.offset(of: \.tag)!)))
+        let miss = asm.newLabel()
+        asm.jcc(.ne, miss, short: true)
+        asm.jmp(Mem(.rsi, Int32(MemoryLayout<MimicJumpCacheEntry>.offset(of: \.code)!)))
+        asm.bind(miss)
+        emitExit(Int32(MIMIC_EXIT_LOOKUP))
+        alloc.forgetRegisters()
+    }
+
+    /// The exits that leave from the middle of a basic block, placed after the block so the
+    /// common path runs straight through.
+    mutating func emitStubs() {
+        for stub in stubs {
+            switch stub {
+            case .pageFault(let label, let address, let write, let pc):
+                asm.bind(label)
+                asm.mov(.b64, Mem(.r14, StateField.exception), imm: Int32(MIMIC_EXC_PF))
+                asm.mov(.b64, Mem(.r14, StateField.errorCode), imm: write ? 2 : 0)
+                asm.mov(.b64, Mem(.r14, StateField.faultAddress), address)
+                storeRIP(pc)
+                emitExit(Int32(MIMIC_EXIT_EXCEPTION))
+            case .raised(let label, let pc):
+                asm.bind(label)
+                storeRIP(pc)
+                emitExit(Int32(MIMIC_EXIT_EXCEPTION))
+            }
+        }
+    }
+
+    private mutating func storeRIP(_ pc: UInt64) {
+        if Int64(bitPattern: pc).fitsInt32 {
+            asm.mov(.b64, Mem(.r14, StateField.rip), imm: Int32(truncatingIfNeeded: pc))
+        } else {
+            asm.loadImmediate(.rax, pc)
+            asm.mov(.b64, Mem(.r14, StateField.rip), .rax)
+        }
+    }
+}

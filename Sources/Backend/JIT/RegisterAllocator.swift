@@ -1,0 +1,256 @@
+import IR
+
+/// A set of host registers, one bit per encoding number.
+struct RegSet: Equatable {
+    var bits: UInt16
+    static let empty = RegSet(bits: 0)
+    init(bits: UInt16) { self.bits = bits }
+    init(_ regs: [GPR]) { bits = regs.reduce(0) { $0 | 1 << UInt16($1.rawValue) } }
+    @inline(__always) func contains(_ r: GPR) -> Bool { bits & (1 << UInt16(r.rawValue)) != 0 }
+    @inline(__always) mutating func insert(_ r: GPR) { bits |= 1 << UInt16(r.rawValue) }
+    @inline(__always) mutating func remove(_ r: GPR) { bits &= ~(1 << UInt16(r.rawValue)) }
+}
+
+/// Where temps live while one block is compiled: TCG's local allocator.
+///
+/// A temp's value is in a host register, in its memory home, or both. Globals' homes are their
+/// fields in the CPU state (`[r14 + offset]`); a local gets a stack slot (`[rsp + 8*slot]`) the
+/// first time it must leave its register. Constants are never owned: they become immediates or
+/// are loaded into a scratch register for one op. Registers used by the op being lowered are
+/// locked so that making room for another operand cannot take them.
+struct RegisterAllocator {
+    /// Allocation order: callee-saved first (they survive helper calls), rax/rcx/rdx last
+    /// (mul and shifts by cl want them).
+    static let order: [GPR] = [.rbx, .rbp, .r12, .r13, .r8, .r9, .r10, .r11, .rsi, .rdi, .rdx, .rcx, .rax]
+    static let callerSaved = RegSet([.rax, .rcx, .rdx, .rsi, .rdi, .r8, .r9, .r10, .r11])
+    static let calleeSavedOrder: [GPR] = [.rbx, .rbp, .r12, .r13]
+
+    let temps: [TempInfo]
+    let globalCount: Int
+    let crossing: [Bool]
+
+    /// Per temp: its register, or nil.
+    var reg: [GPR?]
+    /// Per temp: its memory home holds its current value.
+    var inMemory: [Bool]
+    /// Per local: its stack slot, or -1.
+    var slot: [Int32]
+    /// Per register: the temp it holds.
+    var owner: [Temp] = Array(repeating: .none, count: 16)
+    /// Registers the current op reads or writes.
+    var locked = RegSet.empty
+    var freeSlots: [Int32] = []
+    var nextSlot: Int32 = 0
+    /// Set when a block needs more spill slots than the frame has; compilation then fails.
+    var outOfSlots = false
+
+    init(block: IRBlock, crossing: [Bool]) {
+        temps = block.temps
+        globalCount = block.globalCount
+        self.crossing = crossing
+        reg = Array(repeating: nil, count: temps.count)
+        inMemory = (0..<temps.count).map { $0 < block.globalCount }
+        slot = Array(repeating: -1, count: temps.count)
+    }
+
+    @inline(__always) func isConst(_ t: Temp) -> Bool { temps[Int(t.index)].kind == .const }
+    @inline(__always) func constValue(_ t: Temp) -> UInt64 { temps[Int(t.index)].value }
+    @inline(__always) func isGlobal(_ t: Temp) -> Bool { Int(t.index) < globalCount }
+
+    /// Where `t` lives in memory, assigning a stack slot to a local on first need.
+    mutating func home(_ t: Temp) -> Mem {
+        let i = Int(t.index)
+        if i < globalCount { return Mem(.r14, Int32(temps[i].value)) }
+        if slot[i] < 0 {
+            if let s = freeSlots.popLast() {
+                slot[i] = s
+            } else if nextSlot < Int32(EntryTrampoline.spillSlots) {
+                slot[i] = nextSlot
+                nextSlot += 1
+            } else {
+                outOfSlots = true
+                slot[i] = 0
+            }
+        }
+        return Mem(.rsp, slot[i] * 8)
+    }
+
+    @inline(__always) func width(_ t: Temp) -> Width { temps[Int(t.index)].type == .i32 ? .b32 : .b64 }
+
+    // MARK: Registers
+
+    /// A free register outside `avoid`, spilling another temp's register when none is free.
+    /// The register comes back locked.
+    mutating func allocate(_ asm: inout X86Encoder, avoid: RegSet = .empty) -> GPR {
+        for r in Self.order where owner[Int(r.rawValue)].isNone && !locked.contains(r) && !avoid.contains(r) {
+            locked.insert(r)
+            return r
+        }
+        for r in Self.order where !locked.contains(r) && !avoid.contains(r) {
+            spill(r, &asm)
+            locked.insert(r)
+            return r
+        }
+        preconditionFailure("every register is locked by one op")
+    }
+
+    /// Writes the temp in `r` to its home if needed and frees `r`.
+    mutating func spill(_ r: GPR, _ asm: inout X86Encoder) {
+        let t = owner[Int(r.rawValue)]
+        guard !t.isNone else { return }
+        if !inMemory[Int(t.index)] {
+            asm.mov(width(t), home(t), r)
+            inMemory[Int(t.index)] = true
+        }
+        reg[Int(t.index)] = nil
+        owner[Int(r.rawValue)] = .none
+    }
+
+    /// Empties `r` for a fixed use: its temp moves to a free register, or to memory when none is free.
+    mutating func evict(_ r: GPR, _ asm: inout X86Encoder, preferring candidates: [GPR] = RegisterAllocator.order) {
+        let t = owner[Int(r.rawValue)]
+        guard !t.isNone else { return }
+        for other in candidates where other != r && owner[Int(other.rawValue)].isNone && !locked.contains(other) {
+            asm.mov(.b64, other, r)
+            owner[Int(other.rawValue)] = t
+            owner[Int(r.rawValue)] = .none
+            reg[Int(t.index)] = other
+            return
+        }
+        spill(r, &asm)
+    }
+
+    /// Copies `t`'s value into `r` without changing who owns what.
+    mutating func materialize(_ t: Temp, into r: GPR, _ asm: inout X86Encoder) {
+        if isConst(t) {
+            asm.loadImmediate(r, constValue(t))
+        } else if let current = reg[Int(t.index)] {
+            if current != r { asm.mov(.b64, r, current) }
+        } else {
+            asm.mov(width(t), r, home(t))
+        }
+    }
+
+    /// A register holding `t`'s value, locked. A constant is loaded into a scratch register that
+    /// nobody owns; any other temp is loaded into a register it then owns.
+    mutating func use(_ t: Temp, _ asm: inout X86Encoder, avoid: RegSet = .empty) -> GPR {
+        if !isConst(t), let r = reg[Int(t.index)] {
+            locked.insert(r)
+            return r
+        }
+        let r = allocate(&asm, avoid: avoid)
+        materialize(t, into: r, &asm)
+        if !isConst(t) {
+            owner[Int(r.rawValue)] = t
+            reg[Int(t.index)] = r
+        }
+        return r
+    }
+
+    /// Puts `t`'s value in the fixed register `r`, locked. With `clobbered`, the op destroys `r`,
+    /// so a temp that stays live afterwards keeps its value elsewhere.
+    mutating func useFixed(_ t: Temp, _ r: GPR, clobbered: Bool, dies: Bool, _ asm: inout X86Encoder) {
+        if !isConst(t), reg[Int(t.index)] == r {
+            if clobbered && !dies { evict(r, &asm) }
+            locked.insert(r)
+            return
+        }
+        evict(r, &asm)
+        locked.insert(r)
+        materialize(t, into: r, &asm)
+    }
+
+    /// Gives `t` the register `r` with a value not yet in memory. `r` must not hold another live temp.
+    mutating func define(_ t: Temp, _ r: GPR) {
+        let i = Int(t.index)
+        if let old = reg[i], old != r { owner[Int(old.rawValue)] = .none }
+        let previous = owner[Int(r.rawValue)]
+        if !previous.isNone, previous != t { reg[Int(previous.index)] = nil }
+        owner[Int(r.rawValue)] = t
+        reg[i] = r
+        inMemory[i] = false
+        locked.insert(r)
+    }
+
+    /// `t`'s value is dead: forget its register and, for a private local, its stack slot.
+    mutating func release(_ t: Temp) {
+        let i = Int(t.index)
+        guard !isConst(t) else { return }
+        if let r = reg[i] {
+            owner[Int(r.rawValue)] = .none
+            reg[i] = nil
+        }
+        if i < globalCount {
+            // Overwritten before anything reads the CPU state again.
+            inMemory[i] = true
+        } else {
+            inMemory[i] = false
+            if !crossing[i], slot[i] >= 0 {
+                freeSlots.append(slot[i])
+                slot[i] = -1
+            }
+        }
+    }
+
+    /// Ends the current op.
+    @inline(__always) mutating func unlockAll() { locked = .empty }
+
+    // MARK: Synchronisation with memory
+
+    /// Writes every dirty global to the CPU state; registers keep their copies.
+    mutating func syncGlobals(_ asm: inout X86Encoder) {
+        for r in Self.order {
+            let t = owner[Int(r.rawValue)]
+            if !t.isNone, isGlobal(t), !inMemory[Int(t.index)] {
+                asm.mov(width(t), home(t), r)
+                inMemory[Int(t.index)] = true
+            }
+        }
+    }
+
+    /// Writes one global back if its register copy is newer.
+    mutating func syncGlobal(_ g: Int, _ asm: inout X86Encoder) {
+        if let r = reg[g], !inMemory[g] {
+            asm.mov(width(Temp(g)), home(Temp(g)), r)
+            inMemory[g] = true
+        }
+    }
+
+    /// Drops a global's register copy: the CPU state now holds its value.
+    mutating func invalidateGlobal(_ g: Int) {
+        if let r = reg[g] {
+            owner[Int(r.rawValue)] = .none
+            reg[g] = nil
+        }
+        inMemory[g] = true
+    }
+
+    /// At a basic-block end: globals and crossing locals go to memory, where the next basic
+    /// block expects them.
+    mutating func syncBlockEnd(_ asm: inout X86Encoder) {
+        for r in Self.order {
+            let t = owner[Int(r.rawValue)]
+            if !t.isNone, isGlobal(t) || crossing[Int(t.index)], !inMemory[Int(t.index)] {
+                asm.mov(width(t), home(t), r)
+                inMemory[Int(t.index)] = true
+            }
+        }
+    }
+
+    /// After a basic-block end: no register holds anything.
+    mutating func forgetRegisters() {
+        for r in Self.order {
+            let t = owner[Int(r.rawValue)]
+            if !t.isNone { reg[Int(t.index)] = nil }
+            owner[Int(r.rawValue)] = .none
+        }
+    }
+
+    /// Before a helper call: caller-saved registers are emptied, their temps moved to free
+    /// callee-saved registers or spilled.
+    mutating func evictCallerSaved(_ asm: inout X86Encoder) {
+        for r in Self.order where Self.callerSaved.contains(r) {
+            evict(r, &asm, preferring: Self.calleeSavedOrder)
+        }
+    }
+}
