@@ -10,4 +10,16 @@ final class DifferentialTests: XCTestCase {
     }
 
     func testALU() throws { try check("alu", seed: 0xA1, ALUCases.cases) }
+    func testShifts() throws { try check("shifts", seed: 0x5B, ShiftCases.cases) }
+    func testMultiplyDivide() throws { try check("muldiv", seed: 0xD1, MulDivCases.cases) }
+    func testBits() throws { try check("bits", seed: 0xB7, BitCases.cases) }
+    func testStrings() throws { try check("strings", seed: 0x57, StringCases.cases) }
+    func testConditions() throws { try check("conditions", seed: 0xCC, ConditionCases.cases) }
+    func testStack() throws { try check("stack", seed: 0x5C, StackCases.cases) }
+    func testMoves() throws { try check("moves", seed: 0x30, MoveCases.cases) }
+    func testAddressing() throws { try check("addressing", seed: 0xEA, AddressingCases.cases) }
+    func testFaults() throws { try check("faults", seed: 0xF0, FaultCases.cases) }
+    func testRandomSequences() throws {
+        try check("random", seed: 0x1234) { RandomSequences.cases(&$0, count: 3000) }
+    }
 }

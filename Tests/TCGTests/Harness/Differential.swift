@@ -66,6 +66,7 @@ enum Differential {
                 }
             }
         }
+        try Reducer.reduce(&report.mismatches, image: image, limit: shown)
         report.elapsed = Date().timeIntervalSince(started)
         report.cases = cases.count
         print(report.text(showing: shown))

@@ -137,7 +137,8 @@ enum FlagRules {
 struct FlagAnalysis {
     /// Reads of flags that may be undefined at that point: a generator bug.
     var violations: [String] = []
-    /// Flags defined at every point of the snippet: what a fault anywhere may compare.
+    /// Flags defined before every instruction: what a fault (which leaves the state as it was
+    /// before the faulting instruction) may compare.
     var definedThroughout: Flags = .status
     /// Flags defined at the end.
     var definedAtEnd: Flags = .status
@@ -148,7 +149,6 @@ struct FlagAnalysis {
 
     private mutating func walk(_ pieces: [Piece], from start: Flags) -> Flags {
         var defined = start
-        definedThroughout.formIntersection(defined)
         for piece in pieces {
             switch piece {
             case .insn(let insn):
@@ -176,13 +176,15 @@ struct FlagAnalysis {
                 }
             case .subroutine(let body):
                 defined = walk(body, from: defined)
+            case .label:
+                break
             }
-            definedThroughout.formIntersection(defined)
         }
         return defined
     }
 
     private mutating func step(_ insn: Insn, _ defined: Flags) -> Flags {
+        definedThroughout.formIntersection(defined)
         let missing = insn.flags.reads.subtracting(defined)
         if !missing.isEmpty {
             violations.append("`\(insn.text)` reads \(missing), undefined there")

@@ -51,6 +51,14 @@ struct Insn {
                                  repeated: !prefix.isEmpty && [.movs, .stos, .lods, .cmps, .scas].contains(mnemonic))
     }
 
+    /// The same instruction (and flag effect) spelled differently: labels as operands,
+    /// operand-size suffixes.
+    func withText(_ text: String) -> Insn {
+        var copy = self
+        copy.text = text
+        return copy
+    }
+
     /// A string instruction (MOVSB...SCASQ) with an optional REP/REPE/REPNE prefix.
     static func string(_ mnemonic: Mnemonic, bytes: Int, prefix: String = "") -> Insn {
         let suffix = [1: "b", 2: "w", 4: "d", 8: "q"][bytes]!
@@ -70,6 +78,23 @@ indirect enum Piece {
     case loop(times: Int, [Piece])
     /// `call` to `body; ret` placed after a `jmp` over it.
     case subroutine([Piece])
+    /// A label for hand-written control flow (`10:`), which must only be reached by
+    /// instructions that do not read flags.
+    case label(String)
+
+    /// One line of hand-written assembly: `10:` is a label, otherwise the first word names
+    /// the mnemonic. Only for instructions whose flag effect does not depend on the operands.
+    static func line(_ text: String) -> Piece {
+        if text.hasSuffix(":") { return .label(String(text.dropLast())) }
+        var words = text.split(separator: " ").map(String.init)
+        let prefix = ["rep", "repe", "repne", "lock"].contains(words[0]) ? words.removeFirst() : ""
+        // String instructions carry their size as a suffix: movsb, stosq...
+        let word = words[0]
+        guard let mnemonic = Mnemonic(rawValue: word) ?? Mnemonic(rawValue: String(word.dropLast())) else {
+            preconditionFailure("no mnemonic in `\(text)`")
+        }
+        return .insn(Insn(mnemonic, prefix: prefix).withText(text))
+    }
 
     /// Every mnemonic in the piece, for failure statistics.
     var mnemonics: [Mnemonic] {
@@ -78,6 +103,7 @@ indirect enum Piece {
         case .skip(_, let body): [.jcc] + body.flatMap(\.mnemonics)
         case .loop(_, let body): body.flatMap(\.mnemonics) + [.mov, .dec, .jcc]
         case .subroutine(let body): [.call, .jmp] + body.flatMap(\.mnemonics) + [.ret]
+        case .label: []
         }
     }
 }
@@ -97,6 +123,8 @@ extension Array where Element == Piece {
                 return ["mov ecx, \(times)", "\(label):"] + body.assembly(depth: depth + 1) + ["dec ecx", "jnz \(label)b"]
             case .subroutine(let body):
                 return ["call \(label)f", "jmp \(label + 1)f", "\(label):"] + body.assembly(depth: depth + 1) + ["ret", "\(label + 1):"]
+            case .label(let name):
+                return ["\(name):"]
             }
         }
     }

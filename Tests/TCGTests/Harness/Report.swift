@@ -10,6 +10,8 @@ struct Mismatch {
     var native: Outcome? = nil
     var mimic: Outcome? = nil
     var differences: [String]
+    /// The shortest prefix of the program that still fails, when the reducer found one.
+    var reduction: Reducer.Reduction? = nil
 }
 
 /// Collects mismatches of one family and renders them for a person.
@@ -18,7 +20,7 @@ struct Report {
     var accels: [Accel]
     var cases = 0
     var elapsed = 0.0
-    private(set) var mismatches: [Mismatch] = []
+    var mismatches: [Mismatch] = []
     /// Per key: cases run and cases failed, per accelerator.
     private var byKey: [String: (runs: Int, failures: [Accel: Int])] = [:]
     /// Per mnemonic: in how many runs it appeared, and in how many failing runs.
@@ -96,6 +98,11 @@ struct Report {
         if let native = m.native { lines.append("    native  \(registers(native.state)) [\(native.stop)]") }
         if let mimic = m.mimic { lines.append("    mimic   \(registers(mimic.state)) [\(mimic.stop)]") }
         lines += m.differences.map { "    ≠ " + $0 }
+        if let r = m.reduction {
+            lines.append("    shortest failing prefix: \(r.pieces) of \(r.of) pieces, ending with:")
+            lines += r.assembly.map { "      " + $0 }
+            lines += r.differences.map { "    ≠ " + $0 }
+        }
         return lines.joined(separator: "\n")
     }
 
