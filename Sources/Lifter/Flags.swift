@@ -30,7 +30,7 @@ struct FlagValues {
 /// | SHRD (count > 1)               | OF   | MSB(result) xor MSB-1(result)                            |
 /// | SHLD SHRD 16-bit, count > 16   | result | bits of the 48-bit dest:src:src (SHLD) / src:src:dest (SHRD) |
 /// | SHLD SHRD 16-bit, count > 16   | CF   | 0                                                        |
-/// | SHLD 16-bit, count > 16        | OF   | 0                                                        |
+/// | SHLD 16-bit                    | OF   | CF xor bit 15 of (dest << count): 0 past 16, CF at 16   |
 /// | BT BTS BTR BTC                 | OF SF AF PF | unchanged                                         |
 /// | BSF BSR                        | CF OF SF AF | 0                                                 |
 /// | BSF BSR                        | PF   | parity of the index, 1 when the source is 0             |

@@ -169,7 +169,7 @@ extension BlockTranslator {
             }
         default:
             // 16 bits: counts up to 31 shift through the 48-bit dest:src:src (SHLD) or
-            // src:src:dest (SHRD); past 16 this host clears CF (and OF for SHLD).
+            // src:src:dest (SHRD); past 16 this host clears CF.
             let doubled = op(.or, op(.shl, y, 16), y)
             if left {
                 let v = op(.or, op(.shl, x, 32), doubled)
@@ -185,9 +185,10 @@ extension BlockTranslator {
         f.af = one
         if w == 2 {
             let beyond = setcond(.gtu, n, 16)
-            f.cf = movcond(.ne, beyond, 0, zero, carry)
-            f.of = left ? movcond(.ne, beyond, 0, zero, op(.xor, bit(r, 15), carry))
-                        : op(.xor, bit(r, 15), bit(r, 14))
+            let finalCarry = movcond(.ne, beyond, 0, zero, carry)
+            f.cf = finalCarry
+            // SHLD: CF xor the top bit of dest << count alone (MSB(result) xor CF below 16).
+            f.of = left ? op(.xor, finalCarry, bit(op(.shl, x, n), 15)) : op(.xor, bit(r, 15), bit(r, 14))
         } else {
             f.cf = carry
             f.of = left ? op(.xor, bit(r, bits - 1), carry) : op(.xor, bit(r, bits - 1), bit(r, bits - 2))

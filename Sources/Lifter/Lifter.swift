@@ -31,10 +31,21 @@ public struct Lifter: Sendable {
     /// of what may be fetched (the caller bounds it, e.g. to the page).
     public func translate(code: UnsafeRawBufferPointer, pc: UInt64, maxInstructions: Int = 512,
                           keepInstructions: Bool = false) -> LiftedBlock {
-        var t = BlockTranslator(ir: IRBlock(layout: X86Globals.layout, guestPC: pc), insn: Instruction(mnemonic: .nop, address: pc, length: 0), mode: mode)
+        translate(pc: pc, fetchLimit: pc &+ UInt64(code.count), maxInstructions: maxInstructions,
+                  keepInstructions: keepInstructions) { address in
+            let offset = Int(address &- pc)
+            return decoder.decode(UnsafeRawBufferPointer(rebasing: code[min(offset, code.count)...]), address: address)
+        }
+    }
+
+    /// Translates the instructions `fetch` returns from `pc` on; nil means the bytes ran out
+    /// at or before `fetchLimit`.
+    func translate(pc: UInt64, fetchLimit: UInt64, maxInstructions: Int, keepInstructions: Bool,
+                   fetch: (UInt64) -> Instruction?) -> LiftedBlock {
+        var t = BlockTranslator(ir: IRBlock(layout: X86Globals.layout, guestPC: pc),
+                                insn: Instruction(mnemonic: .nop, address: pc, length: 0), mode: mode)
         var kept: [Instruction]? = keepInstructions ? [] : nil
         let limit = max(1, maxInstructions)
-        var offset = 0
         var count = 0
         var address = pc
         while true {
@@ -42,10 +53,9 @@ public struct Lifter: Sendable {
                 t.leave(to: address)
                 break
             }
-            let rest = UnsafeRawBufferPointer(rebasing: code[min(offset, code.count)...])
-            guard let insn = decoder.decode(rest, address: address) else {
+            guard let insn = fetch(address) else {
                 if count == 0 {
-                    t.raiseFetchFault(at: pc, faultAddress: pc &+ UInt64(code.count))
+                    t.raiseFetchFault(at: pc, faultAddress: fetchLimit)
                 } else {
                     t.leave(to: address)
                 }
@@ -53,7 +63,6 @@ public struct Lifter: Sendable {
             }
             kept?.append(insn)
             count += 1
-            offset += Int(insn.length)
             address = insn.nextAddress
             t.insn = insn
             t.ir.insnStart(insn.address)
