@@ -107,7 +107,7 @@ extension BlockCompiler {
             return
         }
         alloc.useFixed(inst.a1, .rcx, clobbered: false, dies: dies(1), &asm)
-        let rd = resultStarting(with: 0, inst, keep: RegSet([.rcx]))
+        let rd = resultStarting(with: 0, inst, keep: RegSet(.rcx))
         asm.shiftByCL(op, w, rd)
         finish(inst, rd)
     }

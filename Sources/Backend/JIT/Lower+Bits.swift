@@ -84,7 +84,7 @@ extension BlockCompiler {
         alloc.materialize(inst.a1, into: t, &asm)
         asm.shift(.shl, w, t, imm: UInt8(bits - len))
         if bits - len - pos > 0 { asm.shift(.shr, w, t, imm: UInt8(bits - len - pos)) }
-        let rd = resultStarting(with: 0, inst, keep: RegSet([t]))
+        let rd = resultStarting(with: 0, inst, keep: RegSet(t))
         andImmediate(w, rd, keepMask, inst.type)
         asm.alu(.or, w, rd, t)
         finish(inst, rd)
@@ -139,7 +139,7 @@ extension BlockCompiler {
                 return
             }
             let rb = use(inst.a1)
-            let rd = resultFrom(ra, inst, avoid: RegSet([rb]))
+            let rd = resultFrom(ra, inst, avoid: RegSet(rb))
             if leading { asm.lzcnt(w, rd, ra) } else { asm.tzcnt(w, rd, ra) }
             asm.cmov(.b, w, rd, rb)
             finish(inst, rd)
@@ -151,14 +151,14 @@ extension BlockCompiler {
             let t = alloc.allocate(&asm)
             alloc.materialize(inst.a1, into: t, &asm)
             asm.alu(.xor, w, t, imm: Int32(bits - 1))
-            let rd = resultFrom(ra, inst, avoid: RegSet([t]))
+            let rd = resultFrom(ra, inst, avoid: RegSet(t))
             asm.bsr(w, rd, ra)
             asm.cmov(.e, w, rd, t)
             asm.alu(.xor, w, rd, imm: Int32(bits - 1))
             finish(inst, rd)
         } else {
             let rb = use(inst.a1)
-            let rd = resultFrom(ra, inst, avoid: RegSet([rb]))
+            let rd = resultFrom(ra, inst, avoid: RegSet(rb))
             asm.bsf(w, rd, ra)
             asm.cmov(.e, w, rd, rb)
             finish(inst, rd)

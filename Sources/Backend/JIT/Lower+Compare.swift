@@ -51,7 +51,7 @@ extension BlockCompiler {
     /// d = a cond b ? c : e: d starts as e, then CMOV takes c.
     mutating func lowerMovcond(_ inst: Inst) {
         let rc = use(inst.a2)
-        let rd = resultStarting(with: 3, inst, keep: RegSet([rc]))
+        let rd = resultStarting(with: 3, inst, keep: RegSet(rc))
         let cc = compare(inst, 0, 1)
         asm.cmov(cc, width(inst.type), rd, rc)
         finish(inst, rd)

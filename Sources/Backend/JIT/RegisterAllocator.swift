@@ -6,6 +6,7 @@ struct RegSet: Equatable {
     static let empty = RegSet(bits: 0)
     init(bits: UInt16) { self.bits = bits }
     init(_ regs: [GPR]) { bits = regs.reduce(0) { $0 | 1 << UInt16($1.rawValue) } }
+    init(_ r: GPR) { bits = 1 << UInt16(r.rawValue) }
     @inline(__always) func contains(_ r: GPR) -> Bool { bits & (1 << UInt16(r.rawValue)) != 0 }
     @inline(__always) mutating func insert(_ r: GPR) { bits |= 1 << UInt16(r.rawValue) }
     @inline(__always) mutating func remove(_ r: GPR) { bits &= ~(1 << UInt16(r.rawValue)) }
