@@ -180,6 +180,8 @@ task_exit:
     .p2align 4
     .skip 16384
 syscall_stack_top:
+
+    .data
     .p2align 3
 syscall_user_rsp: .quad 0
 task_kernel_rsp: .quad 0

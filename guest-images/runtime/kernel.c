@@ -42,6 +42,8 @@ extern void syscall_entry(void);
 
 static exception_handler handlers[32];
 
+int64_t syscall_dispatch(uint64_t number, uint64_t a1, uint64_t a2, uint64_t a3);
+
 const char *const exception_names[32] = {
     "#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "CSO", "#TS", "#NP", "#SS", "#GP", "#PF", "#15",
     "#MF", "#AC", "#MC", "#XM", "#VE", "#CP", "#22", "#23", "#24", "#25", "#26", "#27", "#HV", "#VC", "#SX", "#31",
@@ -88,7 +90,22 @@ void set_exception_handler(int vector, exception_handler handler) {
     handlers[vector] = handler;
 }
 
+/* PVM (the KVM of some hosts) does not switch a guest that is not PVM-aware to ring 0 on
+ * SYSCALL: the guest continues at LSTAR still at CPL 3 and takes a user-mode instruction-fetch
+ * #PF there, on the supervisor-only kernel page. Recognise exactly that and serve the system
+ * call from the fault frame with SYSCALL/SYSRET's register conventions. On other processors
+ * this never happens. */
+static int is_stranded_syscall(const struct trap_frame *f) {
+    return f->vector == 14 && (f->cs & 3) == 3 && f->rip == (uint64_t)syscall_entry && (f->error_code & 0x14) == 0x14;
+}
+
 void exception_dispatch(struct trap_frame *f) {
+    if (is_stranded_syscall(f)) {
+        f->rax = (uint64_t)syscall_dispatch(f->rax, f->rdi, f->rsi, f->rdx);
+        f->rip = f->rcx;
+        f->rflags = (f->r11 & 0x3C7FD7) | 0x2;
+        return;
+    }
     if (f->vector < 32 && handlers[f->vector]) { handlers[f->vector](f); return; }
     uint64_t cr2 = f->vector == 14 ? read_cr2() : 0;
     kprintf("unexpected %s (vector %lu) at rip 0x%lx cs 0x%lx error 0x%lx cr2 0x%lx\n",

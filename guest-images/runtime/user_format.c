@@ -27,8 +27,9 @@ size_t vformat(char *buffer, size_t size, const char *fmt, va_list ap) {
         if (*fmt != '%') { put(&s, *fmt); continue; }
         fmt++;
         char pad = ' ';
-        int width = 0, longs = 0;
-        if (*fmt == '0') { pad = '0'; fmt++; }
+        int width = 0, longs = 0, left = 0;
+        if (*fmt == '-') { left = 1; fmt++; }
+        else if (*fmt == '0') { pad = '0'; fmt++; }
         while (*fmt >= '0' && *fmt <= '9') width = width * 10 + (*fmt++ - '0');
         while (*fmt == 'l') { longs++; fmt++; }
         switch (*fmt) {
@@ -46,8 +47,9 @@ size_t vformat(char *buffer, size_t size, const char *fmt, va_list ap) {
             const char *str = va_arg(ap, const char *);
             int len = 0;
             while (str[len]) len++;
-            for (int i = len; i < width; i++) put(&s, ' ');
+            if (!left) for (int i = len; i < width; i++) put(&s, ' ');
             while (*str) put(&s, *str++);
+            if (left) for (int i = len; i < width; i++) put(&s, ' ');
             break;
         }
         case 'c': put(&s, (char)va_arg(ap, int)); break;
