@@ -9,6 +9,15 @@ final class DifferentialTests: XCTestCase {
         try Differential.check(family, generate(&random), seed: seed, file: file, line: line)
     }
 
+    /// The harness itself: an empty snippet under each flag combination must come back unchanged.
+    func testEmptySnippet() throws {
+        try check("empty", seed: 0xE0) { random in
+            ConditionCases.flagCombinations(&random).map { flags in
+                TestCase("empty", [Piece](), input: Operands.randomState(&random, flags: flags.union(random.chance(50) ? .df : [])))
+            }
+        }
+    }
+
     func testALU() throws { try check("alu", seed: 0xA1, ALUCases.cases) }
     func testShifts() throws { try check("shifts", seed: 0x5B, ShiftCases.cases) }
     func testMultiplyDivide() throws { try check("muldiv", seed: 0xD1, MulDivCases.cases) }

@@ -105,11 +105,14 @@ final class NativeRunnerTests: XCTestCase {
 
     func testAssemblerProducesBytesPerSnippet() throws {
         if let reason = Assembler.unavailableReason { throw XCTSkip(reason) }
-        let results = try Assembler.assemble([["add rax, rbx"], ["jz 10f", "nop", "10:"], ["bogus rax"], ["ud2"]])
+        let results = try Assembler.assemble([["add rax, rbx"], ["jz 10f", "nop", "10:"], ["bogus rax"], ["ud2"],
+                                              ["jmp 19f"], ["nop"]])
         XCTAssertEqual(try results[0].get(), [0x48, 0x01, 0xD8])
         XCTAssertEqual(try results[1].get(), [0x74, 0x01, 0x90])
-        XCTAssertThrowsError(try results[2].get())
+        XCTAssertThrowsError(try results[2].get(), "a line-numbered error blames its snippet")
         XCTAssertEqual(try results[3].get(), [0x0F, 0x0B])
+        XCTAssertThrowsError(try results[4].get(), "an undefined label is found by splitting the batch")
+        XCTAssertEqual(try results[5].get(), [0x90])
     }
 
     func testFlagRulesFollowBranchesAndLoops() {

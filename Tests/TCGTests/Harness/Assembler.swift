@@ -66,10 +66,22 @@ enum Assembler {
                       let owner = lineOwner[number] else { continue }
                 rejected[owner, default: ""] += String(line.dropFirst(parts[0].count + 1)) + "\n"
             }
-            if rejected.isEmpty {
-                throw Failure(description: "as failed without a snippet to blame:\n\(assembled.errors)")
+            if !rejected.isEmpty { return .failure(rejected) }
+            // Errors without a line (an undefined local label is reported at the end of the
+            // file): split the batch until the culprits stand alone.
+            if snippets.count == 1 { return .failure([0: assembled.errors]) }
+            let half = snippets.count / 2
+            let parts = [0..<half, half..<snippets.count]
+            var bytes: [[UInt8]] = []
+            var blamed: [Int: String] = [:]
+            for part in parts {
+                switch try assembleBatch(Array(snippets[part])) {
+                case .success(let partBytes): bytes += partBytes
+                case .failure(let partRejected):
+                    for (i, message) in partRejected { blamed[part.lowerBound + i] = message }
+                }
             }
-            return .failure(rejected)
+            return blamed.isEmpty ? .success(bytes) : .failure(blamed)
         }
         for (section, file) in [(".text", textFile), (".mimic_layout", layoutFile)] {
             let copied = try runTool("objcopy", ["-O", "binary", "-j", section, objectFile.path, file.path])

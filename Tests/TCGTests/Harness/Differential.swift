@@ -5,7 +5,8 @@ import XCTest
 /// Runs test cases natively and under Mimic, compares, and reports every mismatch at once.
 ///
 /// Environment knobs: MIMIC_DIFF_ACCELS (comma list of `tcg`, `interp`; default both),
-/// MIMIC_DIFF_SHOW (how many mismatches to print in full; default 20).
+/// MIMIC_DIFF_SHOW (how many mismatches to print in full; default 20), MIMIC_DIFF_KEY (run only
+/// cases whose key contains this text, e.g. `adc` or `random`).
 enum Differential {
     static var accels: [Accel] {
         guard let list = ProcessInfo.processInfo.environment["MIMIC_DIFF_ACCELS"] else { return Accel.allCases }
@@ -14,10 +15,13 @@ enum Differential {
 
     static var shown: Int { Int(ProcessInfo.processInfo.environment["MIMIC_DIFF_SHOW"] ?? "") ?? 20 }
 
+    static var keyFilter: String? { ProcessInfo.processInfo.environment["MIMIC_DIFF_KEY"] }
+
     /// Assembles and runs `cases`; fails the calling test once, with a report, if any case
     /// differs. `seed` fills the data region with the family's random image.
-    static func check(_ family: String, _ cases: [TestCase], seed: UInt64,
+    static func check(_ family: String, _ allCases: [TestCase], seed: UInt64,
                       file: StaticString = #filePath, line: UInt = #line) throws {
+        let cases = keyFilter.map { filter in allCases.filter { $0.key.contains(filter) } } ?? allCases
         if let reason = Assembler.unavailableReason {
             print("[\(family)] skipped: \(reason)")
             throw XCTSkip(reason)

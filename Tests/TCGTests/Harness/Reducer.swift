@@ -11,10 +11,15 @@ enum Reducer {
         var differences: [String]
     }
 
-    /// Reduces up to `limit` of `mismatches` (those with an accelerator and more than one piece),
-    /// assembling every prefix in one batch.
+    /// Reduces up to `limit` of `mismatches` (those with an accelerator and more than one piece,
+    /// without hand-written labels, whose prefixes could branch to nowhere), assembling every
+    /// prefix in one batch.
     static func reduce(_ mismatches: inout [Mismatch], image: [UInt8], limit: Int) throws {
-        let chosen = mismatches.indices.filter { mismatches[$0].accel != nil && mismatches[$0].testCase.program.count > 1 }.prefix(limit)
+        func reducible(_ m: Mismatch) -> Bool {
+            m.accel != nil && m.testCase.program.count > 1
+                && !m.testCase.program.contains { if case .label = $0 { true } else { false } }
+        }
+        let chosen = mismatches.indices.filter { reducible(mismatches[$0]) }.prefix(limit)
         var prefixes: [(mismatch: Int, testCase: TestCase)] = []
         for m in chosen {
             let original = mismatches[m].testCase

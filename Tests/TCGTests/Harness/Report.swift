@@ -75,7 +75,7 @@ struct Report {
             lines.append("  \(key.padding(toLength: 28, withPad: " ", startingAt: 0)) \(counts) of \(entry.runs)")
         }
         let suspects = byMnemonic.filter { $0.value.failures > 0 }
-            .sorted { Double($0.value.failures) / Double($0.value.runs) > Double($1.value.failures) / Double($1.value.runs) }
+            .sorted { ($0.value.failures * $1.value.runs, $0.value.failures) > ($1.value.failures * $0.value.runs, $1.value.failures) }
         if !suspects.isEmpty {
             lines.append("Mnemonics in failing runs (failing runs / runs containing it):")
             for (mnemonic, entry) in suspects.prefix(25) {
