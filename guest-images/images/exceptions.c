@@ -7,6 +7,7 @@
  * checks the reported RIP against it (faults) or the one after it (traps) and resumes after. */
 #include "kernel.h"
 #include "cpu.h"
+#include "probe.h"
 #include "user.h"
 
 extern uint64_t user_breakpoint_after;
@@ -15,48 +16,19 @@ void user_breakpoint_task(uint64_t argument);
 /* Unmapped: the boot page tables map only the first 1G. */
 #define UNMAPPED 0x40000000ull
 
-static struct {
-    uint64_t vector, error_code, rip, cr2, cs;
-    uint64_t resume;
-    int count;
-} seen;
-
-static void record(struct trap_frame *f) {
-    seen.vector = f->vector;
-    seen.error_code = f->error_code;
-    seen.rip = f->rip;
-    seen.cs = f->cs;
-    seen.cr2 = f->vector == 14 ? read_cr2() : 0;
-    seen.count++;
-    /* A trap (#BP) already reports the next instruction; faults resume after the trigger. */
-    if (f->vector != 3) f->rip = seen.resume;
-}
-
-/* Runs `setup`, then the instruction under test `insn`; `start` gets the address of `insn`
- * and seen.resume the address after it. `%2` in either is the 64-bit argument. */
-#define TRIGGER(setup, insn, argument)                                           \
-    do {                                                                          \
-        uint64_t arg_ = (argument);                                               \
-        __asm__ volatile("leaq 2f(%%rip), %%rax\n\tmovq %%rax, %0\n\t"              \
-                         "leaq 1f(%%rip), %%rax\n\tmovq %%rax, %1\n\t"              \
-                         setup "\n1:\t" insn "\n2:\n"                              \
-                         : "=m"(seen.resume), "=m"(start) : "m"(arg_)             \
-                         : "rax", "rcx", "rdx", "memory");                        \
-    } while (0)
-
 static int failures;
 
 static void check_in(const char *what, uint64_t cs, uint64_t vector, uint64_t error_code, uint64_t rip, uint64_t cr2) {
-    int ok = seen.count == 1 && seen.vector == vector && seen.error_code == error_code && seen.rip == rip
-          && seen.cr2 == cr2 && seen.cs == cs;
-    kprintf("%-28s %s vector %lu error 0x%lx cr2 0x%lx: %s\n", what, exception_names[vector & 31], seen.vector,
-            seen.error_code, seen.cr2, ok ? "ok" : "WRONG");
+    int ok = probe.count == 1 && probe.vector == vector && probe.error_code == error_code && probe.rip == rip
+          && probe.cr2 == cr2 && probe.cs == cs;
+    kprintf("%-28s %s vector %lu error 0x%lx cr2 0x%lx: %s\n", what, exception_names[vector & 31], probe.vector,
+            probe.error_code, probe.cr2, ok ? "ok" : "WRONG");
     if (!ok) {
         kprintf("  expected vector %lu error 0x%lx rip 0x%lx cr2 0x%lx; got %d exceptions, rip 0x%lx cs 0x%lx\n",
-                vector, error_code, rip, cr2, seen.count, seen.rip, seen.cs);
+                vector, error_code, rip, cr2, probe.count, probe.rip, probe.cs);
         failures++;
     }
-    seen.count = 0;
+    probe.count = 0;
 }
 
 static void check(const char *what, uint64_t vector, uint64_t error_code, uint64_t rip, uint64_t cr2) {
@@ -65,35 +37,34 @@ static void check(const char *what, uint64_t vector, uint64_t error_code, uint64
 
 int kmain(const struct hvm_start_info *info) {
     (void)info;
-    uint64_t start;
-    for (int v = 0; v < 32; v++) set_exception_handler(v, record);
+    for (int v = 0; v < 32; v++) set_exception_handler(v, probe_handler);
 
-    TRIGGER("xorl %%ecx, %%ecx\n\tmovl $1, %%eax\n\txorl %%edx, %%edx", "divl %%ecx", 0);
-    check("divide by zero", 0, 0, start, 0);
+    PROBE("xorl %%ecx, %%ecx\n\tmovl $1, %%eax\n\txorl %%edx, %%edx", "divl %%ecx", 0);
+    check("divide by zero", 0, 0, probe.start, 0);
 
     uint64_t code = run_user_task(user_breakpoint_task, user_stack_top(), 0);
     check_in("int3 in ring 3 (a trap)", SEL_UCODE, 3, 0, user_breakpoint_after, 0);
     if (code != 0) { kprintf("breakpoint task exited with %lu\n", code); failures++; }
 
-    TRIGGER("", "ud2", 0);
-    check("ud2", 6, 0, start, 0);
+    PROBE("", "ud2", 0);
+    check("ud2", 6, 0, probe.start, 0);
 
-    TRIGGER("movq %2, %%rcx", "movq (%%rcx), %%rax", 0x8000000000000000ull);
-    check("non-canonical load", 13, 0, start, 0);
+    PROBE("movq %2, %%rcx", "movq (%%rcx), %%rax", 0x8000000000000000ull);
+    check("non-canonical load", 13, 0, probe.start, 0);
 
     /* Selector 0x48 lies past the GDT limit: #GP with the selector as error code. */
-    TRIGGER("movl $0x48, %%ecx", "movl %%ecx, %%es", 0);
-    check("load selector past GDT", 13, 0x48, start, 0);
+    PROBE("movl $0x48, %%ecx", "movl %%ecx, %%es", 0);
+    check("load selector past GDT", 13, 0x48, probe.start, 0);
 
-    TRIGGER("movq %2, %%rcx", "movl (%%rcx), %%eax", UNMAPPED + 0x123);
-    check("read of unmapped page", 14, 0x0, start, UNMAPPED + 0x123);
+    PROBE("movq %2, %%rcx", "movl (%%rcx), %%eax", UNMAPPED + 0x123);
+    check("read of unmapped page", 14, 0x0, probe.start, UNMAPPED + 0x123);
 
-    TRIGGER("movq %2, %%rcx", "movl %%eax, (%%rcx)", UNMAPPED + 0x2000);
-    check("write of unmapped page", 14, 0x2, start, UNMAPPED + 0x2000);
+    PROBE("movq %2, %%rcx", "movl %%eax, (%%rcx)", UNMAPPED + 0x2000);
+    check("write of unmapped page", 14, 0x2, probe.start, UNMAPPED + 0x2000);
 
     /* Fetch: the fault reports the jump target as both RIP and CR2, with the I/D bit
      * (reported because EFER.NXE is on). */
-    TRIGGER("movq %2, %%rcx", "jmpq *%%rcx", UNMAPPED + 0x40);
+    PROBE("movq %2, %%rcx", "jmpq *%%rcx", UNMAPPED + 0x40);
     check("fetch from unmapped page", 14, 0x10, UNMAPPED + 0x40, UNMAPPED + 0x40);
 
     if (failures) {
