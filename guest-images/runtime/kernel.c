@@ -136,8 +136,17 @@ int64_t syscall_dispatch(uint64_t number, uint64_t a1, uint64_t a2, uint64_t a3)
     }
 }
 
+/* Firmware-less PCs (QEMU) leave the 8259 PICs at their reset vector base 8, where IRQ 0 would
+ * arrive as a fake #DF once ring-3 tasks run with IF set. The runtime uses no interrupts: mask
+ * every line, as an OS that drives the local APIC instead does. */
+static void legacy_pic_mask(void) {
+    outb(0x21, 0xFF);
+    outb(0xA1, 0xFF);
+}
+
 __attribute__((noreturn)) void runtime_main(uint32_t start_info) {
     serial_init();
+    legacy_pic_mask();
     descriptor_tables_init();
     syscall_init();
     const struct hvm_start_info *info = (const struct hvm_start_info *)(uint64_t)start_info;
