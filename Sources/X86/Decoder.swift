@@ -123,6 +123,16 @@ struct DecodeState {
         inst.opcode = opcodeByte
         inst.map = .oneByte
 
+        if !mode64 && (opcodeByte == 0xC4 || opcodeByte == 0xC5 || opcodeByte == 0x62),
+           let next = peek(), next >= 0xC0 {
+            // Outside 64-bit mode these are LES/LDS/BOUND unless the next byte would be a
+            // register ModRM, which those cannot take: then they are VEX/EVEX.
+            entry = tables.oneByte64[Int(opcodeByte)]
+        }
+        if opcodeByte == 0x8F, let next = peek(), next & 0x1F >= 8 {
+            skipXOP()
+            return finish(valid: false)
+        }
         switch entry.kind {
         case .vex2, .vex3, .evex:
             let legacyPrefixSeen = opsize || repByte != 0 || lock || rex != 0
@@ -131,6 +141,10 @@ struct DecodeState {
             entry = selected
             opcodeByte = inst.opcode
             if legacyPrefixSeen { valid = false }
+            if entry.kind == .invalid {
+                skipUnknownVEXRow()
+                return finish(valid: false)
+            }
         case .escape0F:
             entry = decodeEscape()
             opcodeByte = inst.opcode
@@ -152,8 +166,10 @@ struct DecodeState {
             return finish(valid: false)
         }
         if !vex && !evex && entry.flags.contains(.vexOnly) { valid = false }
+        if !evex && entry.flags.contains(.evexOnly) { valid = false }
         if vex || evex {
-            if !entry.flags.contains(.vexOnly) && !entry.flags.contains(evex ? .evex : .vex) { valid = false }
+            let allowed: EntryFlags = evex ? [.vexOnly, .evex, .evexOnly] : [.vexOnly, .vex]
+            if entry.flags.isDisjoint(with: allowed) { valid = false }
             if vex && entry.flags.contains(.vexL0) && vexL != 0 { valid = false }
         }
         if mode64 {
@@ -282,6 +298,38 @@ struct DecodeState {
             inst.map = .other
             readModRM()
             return nil
+        }
+    }
+
+    /// A VEX/EVEX row this decoder does not know: still #UD here, but its length follows the
+    /// map's layout (every row has a ModRM; map 0F3A and a few 0F rows add an imm8).
+    mutating func skipUnknownVEXRow() {
+        if inst.map == .map0F && inst.opcode == 0x77 { return }
+        if !hasModRM { readModRM() }
+        var hasImm8 = inst.map == .map0F3A
+        if inst.map == .map0F {
+            switch inst.opcode {
+            case 0x70...0x73, 0xC2, 0xC4...0xC6: hasImm8 = true
+            default: break
+            }
+        }
+        if hasImm8 { _ = next() }
+    }
+
+    /// AMD XOP (8F with map 8-10): not modelled (#UD on the CPUs this translator models), but
+    /// its length is: three prefix bytes, opcode, ModRM, then imm8 (map 8) or imm32 (map 10).
+    mutating func skipXOP() {
+        let p0 = next()
+        _ = next()
+        inst.opcode = next()
+        inst.map = .other
+        b = (~p0 >> 5) & 1
+        x = (~p0 >> 6) & 1
+        readModRM()
+        switch p0 & 0x1F {
+        case 8: _ = next()
+        case 10: _ = readLE(4)
+        default: break
         }
     }
 
@@ -438,6 +486,9 @@ struct DecodeState {
         var relIndex = 0
         let ndsInsert = (vex || evex) && flags.contains(.nds)
         var specs = (e.o0, e.o1, e.o2, e.o3)
+        if (vex || evex) && flags.contains(.ndd) {
+            specs = (OperandSpec(kind: .vVVVV, size: .x), e.o0, e.o1, e.o2)
+        }
         if ndsInsert {
             let first = e.o0
             let h = OperandSpec(kind: .vVVVV, size: first.size == .x || first.size == .qq ? first.size : .dq)

@@ -38,6 +38,9 @@ extension DecodeState {
             inst.mnemonic = .movlhps
         case .vzeroupper where vexL != 0:
             inst.mnemonic = .vzeroall
+        case .kshiftr, .kshiftl:
+            // Opcode bit 0 picks b/w (0) or d/q (1); W picks within the pair.
+            inst.operandBytes = inst.opcode & 1 == 0 ? (w ? 2 : 1) : (w ? 8 : 4)
         default:
             break
         }

@@ -124,12 +124,20 @@ extension TableBuilder {
             (.g13_0F72, .g13_0F72_66, 6, .pslld),
             (.g14_0F73, .g14_0F73_66, 2, .psrlq), (.g14_0F73, .g14_0F73_66, 6, .psllq),
         ]
+        // VEX/EVEX forms write vvvv; only EVEX allows a memory source.
+        let shiftFlags: EntryFlags = [.vex, .evex, .ndd]
         for (mmx, sse, r, m) in shiftByImm {
             reg(mmx, r, .op(m, Nq, Ub))
-            reg(sse, r, .op(m, Ux, Ub, flags: [.vex, .evex, .nds]))
+            reg(sse, r, .op(m, Ux, Ub, flags: shiftFlags))
+            mem(sse, r, .op(m, Wx, Ub, flags: [.evexOnly, .ndd]))
         }
-        reg(.g14_0F73_66, 3, .op(.psrldq, Ux, Ub, flags: [.vex, .evex, .nds]))
-        reg(.g14_0F73_66, 7, .op(.pslldq, Ux, Ub, flags: [.vex, .evex, .nds]))
+        for (r, m) in [(3, Mnemonic.psrldq), (7, .pslldq)] {
+            reg(.g14_0F73_66, r, .op(m, Ux, Ub, flags: shiftFlags))
+            mem(.g14_0F73_66, r, .op(m, Wx, Ub, flags: [.evexOnly, .ndd]))
+        }
+        for (r, m) in [(0, Mnemonic.vprord), (1, .vprold)] {
+            both(.g13_0F72_66, r, .op(m, Wx, Ub, flags: [.evexOnly, .ndd, .wSelects]))
+        }
 
         // Group 15 (0F AE), by mandatory prefix.
         mem(.g15_0FAE, 0, .op(.fxsave, M, flags: .wSelects))

@@ -20,6 +20,8 @@ struct EntryFlags: OptionSet {
     static let fixup = EntryFlags(rawValue: 1 << 16)      // needs Decoder.fixup (90, 98, 99, ...)
     static let widthFromW = EntryFlags(rawValue: 1 << 17) // mask ops: width from pp and W
     static let noVL = EntryFlags(rawValue: 1 << 18)       // vector length is ignored (scalar)
+    static let ndd = EntryFlags(rawValue: 1 << 19)        // VEX form writes vvvv (shift-by-immediate groups)
+    static let evexOnly = EntryFlags(rawValue: 1 << 20)   // valid only EVEX-encoded
 }
 
 /// What a table row is: an instruction, or a pointer to another table.
@@ -60,6 +62,8 @@ struct OpcodeEntry {
     }
 
     static let invalid = OpcodeEntry(.undefined, kind: .invalid)
+    /// An undefined row that still has a ModRM byte (so its length is known).
+    static let invalidWithModRM = OpcodeEntry(.undefined, kind: .invalid, operands: [Ev])
 
     static func op(_ m: Mnemonic, _ operands: OperandSpec..., flags: EntryFlags = []) -> OpcodeEntry {
         OpcodeEntry(m, kind: .op, flags: flags, operands: operands)

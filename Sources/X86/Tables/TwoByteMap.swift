@@ -50,6 +50,9 @@ extension TableBuilder {
         legacy(0xA8, .op(.push, GS, flags: .default64))
         legacy(0xA9, .op(.pop, GS, flags: .default64))
         legacy(0xAA, .op(.rsm))
+        // VIA PadLock (0F A6/A7) is not modelled, but its ModRM keeps lengths right.
+        legacy(0xA6, .invalidWithModRM)
+        legacy(0xA7, .invalidWithModRM)
         legacy(0xAB, .op(.bts, Ev, Gv, flags: .lockable))
         legacy(0xAC, .op(.shrd, Ev, Gv, Ub))
         legacy(0xAD, .op(.shrd, Ev, Gv, CL))

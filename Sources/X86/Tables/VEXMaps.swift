@@ -108,6 +108,10 @@ extension TableBuilder {
             row(.vex0F, p, 0x93, .op(.kmov, Gy, KR, flags: mw))
         }
         row(.vex0F, .none, 0x77, .op(.vzeroupper, flags: [.vexOnly, .fixup]))
+        row(.map0F3A, .p66, 0x30, .op(.kshiftr, KG, KR, Ub, flags: [.vexOnly, .fixup]))
+        row(.map0F3A, .p66, 0x31, .op(.kshiftr, KG, KR, Ub, flags: [.vexOnly, .fixup]))
+        row(.map0F3A, .p66, 0x32, .op(.kshiftl, KG, KR, Ub, flags: [.vexOnly, .fixup]))
+        row(.map0F3A, .p66, 0x33, .op(.kshiftl, KG, KR, Ub, flags: [.vexOnly, .fixup]))
         buildEVEXOnlyRows()
     }
 
@@ -192,5 +196,5 @@ let wSiblings: [(Mnemonic, Mnemonic)] = [
     (.vpternlogd, .vpternlogq), (.vpcmpud, .vpcmpuq), (.vpcmpd, .vpcmpq), (.vpcmpub, .vpcmpuw), (.vpcmpb, .vpcmpw),
     (.vinsertf32x4, .vinsertf64x2), (.vextractf32x4, .vextractf64x2), (.vinsertf32x8, .vinsertf64x4),
     (.vextractf32x8, .vextractf64x4), (.vinserti32x4, .vinserti64x2), (.vextracti32x4, .vextracti64x2),
-    (.vinserti32x8, .vinserti64x4), (.vextracti32x8, .vextracti64x4),
+    (.vinserti32x8, .vinserti64x4), (.vextracti32x8, .vextracti64x4), (.vprord, .vprorq), (.vprold, .vprolq),
 ]
