@@ -1,4 +1,5 @@
 import CCPU
+import Glibc
 import IR
 import Interpreter
 @testable import Lifter
@@ -59,22 +60,23 @@ func localsStayInTheirBasicBlock(_ block: IRBlock) -> String? {
 final class TestMachine {
     let cpu: UnsafeMutablePointer<MimicCPUState>
     let memory: UnsafeMutableRawPointer
-    static let memorySize = 0x10000
+    let memorySize: Int
 
-    init() {
+    /// Guest memory is `memorySize` zeroed bytes at guest address 0, mapped lazily.
+    init(memorySize: Int = 0x10000) {
+        self.memorySize = memorySize
         cpu = .allocate(capacity: 1)
         cpu.initialize(to: MimicCPUState())
-        memory = .allocate(byteCount: Self.memorySize, alignment: 16)
-        memory.initializeMemory(as: UInt8.self, repeating: 0, count: Self.memorySize)
+        memory = mmap(nil, memorySize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0)!
         cpu.pointee.mem_base = UInt64(UInt(bitPattern: memory))
-        cpu.pointee.mem_size = UInt64(Self.memorySize)
+        cpu.pointee.mem_size = UInt64(memorySize)
         cpu.pointee.exception = UInt64(MIMIC_EXC_NONE)
         cpu.pointee.eflags_rest = 2
     }
 
     deinit {
         cpu.deallocate()
-        memory.deallocate()
+        munmap(memory, memorySize)
     }
 
     subscript(gpr n: Int) -> UInt64 {
