@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include "native_runner.h"
 
+#include <cpuid.h>
 #include <errno.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -192,7 +193,7 @@ static int catch_faults(stack_t *saved_stack) {
     struct sigaction action;
     memset(&action, 0, sizeof action);
     action.sa_sigaction = on_fault;
-    action.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
+    action.sa_flags = SA_SIGINFO | SA_ONSTACK;
     sigemptyset(&action.sa_mask);
     for (int i = 0; i < caught_count; i++)
         if (sigaction(caught_signals[i], &action, &saved_actions[i]) != 0) return errno;
@@ -236,4 +237,13 @@ int native_address_is_mapped(uint64_t address) {
     unsigned char resident;
     void *start = (void *)(uintptr_t)(address & ~(uint64_t)(page - 1));
     return mincore(start, (size_t)page, &resident) == 0 || errno != ENOMEM;
+}
+
+int native_cpu_has_lzcnt_tzcnt(void) {
+    unsigned a, b, c, d;
+    // LZCNT: CPUID.80000001H:ECX.ABM[bit 5]; TZCNT: CPUID.(EAX=07H, ECX=0):EBX.BMI1[bit 3].
+    // Without them the same encodings execute as BSR and BSF.
+    if (!__get_cpuid(0x80000001, &a, &b, &c, &d) || !(c & (1u << 5))) return 0;
+    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d) || !(b & (1u << 3))) return 0;
+    return 1;
 }

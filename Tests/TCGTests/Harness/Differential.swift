@@ -21,7 +21,13 @@ enum Differential {
     /// differs. `seed` fills the data region with the family's random image.
     static func check(_ family: String, _ allCases: [TestCase], seed: UInt64,
                       file: StaticString = #filePath, line: UInt = #line) throws {
-        let cases = keyFilter.map { filter in allCases.filter { $0.key.contains(filter) } } ?? allCases
+        var cases = keyFilter.map { filter in allCases.filter { $0.key.contains(filter) } } ?? allCases
+        let unsupported = NativeCPU.unsupportedMnemonics
+        if !unsupported.isEmpty {
+            let before = cases.count
+            cases.removeAll { !unsupported.isDisjoint(with: $0.program.flatMap(\.mnemonics)) }
+            print("[\(family)] this CPU lacks \(unsupported.map(\.rawValue).sorted()): \(before - cases.count) cases not run")
+        }
         if let reason = Assembler.unavailableReason {
             print("[\(family)] skipped: \(reason)")
             throw XCTSkip(reason)

@@ -17,6 +17,9 @@ enum NativeCPU {
         }
     }
 
+    /// Instructions this CPU would run as something else, so it cannot be the oracle for them.
+    static let unsupportedMnemonics: Set<Mnemonic> = native_cpu_has_lzcnt_tzcnt() != 0 ? [] : [.lzcnt, .tzcnt]
+
     /// Runs `code` from `input` with the data region holding `data`. A snippet that runs to its
     /// end reports rip as `Layout.code + code.count + 1`, where Mimic stops after the HLT that
     /// ends the same snippet there.
