@@ -1,5 +1,8 @@
 import CCPU
 import IR
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The lifter's helpers, registered once on first use. Each is a C-ABI function of the CPU state
 /// and four 64-bit arguments.
@@ -22,8 +25,14 @@ enum LifterHelpers {
             return 0
         },
         argumentCount: 0, returnsValue: false, flags: [.readsState, .writesState]))
+    /// A 1 GHz counter from the host's monotonic clock: Swift cannot execute RDTSC itself
+    /// (that needs a one-line C inline in CCPU).
     static let timeStampCounter = Helpers.register(Helper(
-        name: "rdtsc", function: { _, _, _, _, _ in mimic_host_tsc() },
+        name: "rdtsc", function: { _, _, _, _, _ in
+            var now = timespec()
+            clock_gettime(CLOCK_MONOTONIC_RAW, &now)
+            return UInt64(now.tv_sec) &* 1_000_000_000 &+ UInt64(now.tv_nsec)
+        },
         argumentCount: 0, returnsValue: true, flags: .pure))
     static let random = Helpers.register(Helper(
         name: "rdrand", function: { _, _, _, _, _ in
