@@ -247,3 +247,32 @@ int native_cpu_has_lzcnt_tzcnt(void) {
     if (!__get_cpuid_count(7, 0, &a, &b, &c, &d) || !(b & (1u << 3))) return 0;
     return 1;
 }
+
+// The watchdog: a run that never finishes (a mistranslated loop) would hang the whole test
+// process silently; instead say which case it was and exit.
+static char watchdog_what[512];
+
+static void on_watchdog(int sig) {
+    (void)sig;
+    static const char head[] = "\nnative_runner watchdog: no result within the time limit for ";
+    write(2, head, sizeof head - 1);
+    write(2, watchdog_what, strlen(watchdog_what));
+    write(2, "\n", 1);
+    _exit(3);
+}
+
+void native_watchdog_arm(unsigned seconds, const char *what) {
+    static int installed;
+    if (!installed) {
+        struct sigaction action;
+        memset(&action, 0, sizeof action);
+        action.sa_handler = on_watchdog;
+        sigemptyset(&action.sa_mask);
+        sigaction(SIGALRM, &action, NULL);
+        installed = 1;
+    }
+    strncpy(watchdog_what, what, sizeof watchdog_what - 1);
+    alarm(seconds);
+}
+
+void native_watchdog_disarm(void) { alarm(0); }

@@ -50,6 +50,10 @@ int native_run(const uint8_t *code, size_t length, const NativeState *input, Nat
 // 1 when `address` lies in a mapped page of this process, else 0.
 int native_address_is_mapped(uint64_t address);
 
+// Exits the process with a message naming `what` unless disarmed within `seconds`.
+void native_watchdog_arm(unsigned seconds, const char *what);
+void native_watchdog_disarm(void);
+
 // 1 when this CPU executes LZCNT and TZCNT (not their BSR/BSF fallbacks), else 0.
 int native_cpu_has_lzcnt_tzcnt(void);
 

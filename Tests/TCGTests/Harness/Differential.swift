@@ -1,3 +1,4 @@
+import CNativeRunner
 import Foundation
 import TCG
 import XCTest
@@ -16,6 +17,10 @@ enum Differential {
     static var shown: Int { Int(ProcessInfo.processInfo.environment["MIMIC_DIFF_SHOW"] ?? "") ?? 20 }
 
     static var keyFilter: String? { ProcessInfo.processInfo.environment["MIMIC_DIFF_KEY"] }
+
+    /// A case (native run and every accelerator) that takes longer is reported and ends the
+    /// process: a snippet is a handful of instructions.
+    static let watchdogSeconds: UInt32 = 20
 
     /// Assembles and runs `cases`; fails the calling test once, with a report, if any case
     /// differs. `seed` fills the data region with the family's random image.
@@ -55,6 +60,8 @@ enum Differential {
                 continue
             }
             let data = testCase.initialData(from: image)
+            native_watchdog_arm(watchdogSeconds, "[\(family)] #\(index) \"\(testCase.key)\": \(testCase.assembly.joined(separator: "; "))")
+            defer { native_watchdog_disarm() }
             let native = NativeCPU.run(code: code, input: testCase.input, data: data)
             if case .other(let what) = native.stop {
                 report.record(Mismatch(index: index, testCase: testCase, accel: nil, code: code,
