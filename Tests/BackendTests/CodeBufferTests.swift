@@ -1,10 +1,14 @@
+import Foundation
 import XCTest
 @testable import Backend
 
 final class CodeBufferTests: XCTestCase {
     /// Parses /proc/self/maps for the permissions of the mapping that holds `address`.
     func permissions(of address: UnsafeRawPointer) throws -> String {
-        let maps = try String(contentsOfFile: "/proc/self/maps", encoding: .utf8)
+        // /proc files report size 0: read until end of file rather than by size.
+        let handle = try XCTUnwrap(FileHandle(forReadingAtPath: "/proc/self/maps"))
+        defer { try? handle.close() }
+        let maps = String(decoding: handle.readDataToEndOfFile(), as: UTF8.self)
         let a = UInt(bitPattern: address)
         for line in maps.split(separator: "\n") {
             let fields = line.split(separator: " ")

@@ -46,7 +46,7 @@ enum Reference {
         case .ext32u, .extuI32I64, .truncI64I32: r = a & 0xFFFF_FFFF
         case .bswap16: r = UInt64(UInt16(truncatingIfNeeded: a).byteSwapped)
         case .bswap32: r = UInt64(UInt32(truncatingIfNeeded: a).byteSwapped)
-        case .bswap64: r = t == .i64 ? a.byteSwapped : UInt64(UInt32(truncatingIfNeeded: a).byteSwapped)
+        case .bswap64: r = (a & m).byteSwapped
         case .ctpop: r = UInt64((a & m).nonzeroBitCount)
         default: fatalError("not unary: \(op)")
         }

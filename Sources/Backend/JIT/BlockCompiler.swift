@@ -181,7 +181,7 @@ struct BlockCompiler {
         case .sextract: lowerExtract(inst, signed: true)
         case .bswap16: lowerBswap(inst, bytes: 2)
         case .bswap32: lowerBswap(inst, bytes: 4)
-        case .bswap64: lowerBswap(inst, bytes: inst.type == .i64 ? 8 : 4)
+        case .bswap64: lowerBswap(inst, bytes: 8)
         case .clz: lowerCountZeros(inst, leading: true)
         case .ctz: lowerCountZeros(inst, leading: false)
         case .ctpop: lowerPopcount(inst)

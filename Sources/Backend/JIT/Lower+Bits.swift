@@ -122,6 +122,8 @@ extension BlockCompiler {
             asm.bswap(.b32, rd)
         default:
             asm.bswap(.b64, rd)
+            // On an i32 the swapped-in bytes were the zero upper half (what IR.Evaluate gives too).
+            if inst.type == .i32 { asm.mov(.b32, rd, rd) }
         }
         finish(inst, rd)
     }
