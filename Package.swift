@@ -44,6 +44,7 @@ let package = Package(
 
         .testTarget(name: "X86Tests", dependencies: ["X86", "ELF"]),
         .testTarget(name: "IRTests", dependencies: ["IR", "Optimizer", "Interpreter", "CCPU"]),
+        .testTarget(name: "LifterTests", dependencies: ["Lifter", "X86", "IR", "Interpreter", "CCPU", "CNativeRunner"]),
         .testTarget(name: "BackendTests", dependencies: ["Backend", "IR", "X86", "CCPU"]),
         .testTarget(name: "TCGTests", dependencies: ["TCG", "X86", "IR", "Lifter", "CCPU", "CNativeRunner"],
                     exclude: ["Golden"]),

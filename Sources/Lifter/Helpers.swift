@@ -25,14 +25,9 @@ enum LifterHelpers {
             return 0
         },
         argumentCount: 0, returnsValue: false, flags: [.readsState, .writesState]))
-    /// A 1 GHz counter from the host's monotonic clock: Swift cannot execute RDTSC itself
-    /// (that needs a one-line C inline in CCPU).
+    /// The host's time-stamp counter.
     static let timeStampCounter = Helpers.register(Helper(
-        name: "rdtsc", function: { _, _, _, _, _ in
-            var now = timespec()
-            clock_gettime(CLOCK_MONOTONIC_RAW, &now)
-            return UInt64(now.tv_sec) &* 1_000_000_000 &+ UInt64(now.tv_nsec)
-        },
+        name: "rdtsc", function: { _, _, _, _, _ in mimic_host_tsc() },
         argumentCount: 0, returnsValue: true, flags: .pure))
     static let random = Helpers.register(Helper(
         name: "rdrand", function: { _, _, _, _, _ in

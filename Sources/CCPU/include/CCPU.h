@@ -1,0 +1,3 @@
+// The CCPU module: the guest CPU state and the few host-CPU facts Swift cannot reach.
+#include "cpu_state.h"
+#include "host_cpu.h"
