@@ -319,6 +319,32 @@ final class JITBlockTests: XCTestCase {
         XCTAssertEqual(h.jit.enter(h.cpu, cd.entry), 4 << 8 | UInt64(MIMIC_EXIT_LOOKUP))
     }
 
+    /// More values live at once than there are spill slots: compilation fails cleanly.
+    func testTooManyLiveValues() throws {
+        let h = try JITHarness()
+        var block = h.newBlock()
+        var values: [Temp] = []
+        for i in 0..<(EntryTrampoline.spillSlots + 20) { values.append(block.binaryImm(.add, .i64, Temp(1), UInt64(i))) }
+        var sum = block.const(.i64, UInt64(0))
+        for v in values { sum = block.xor(.i64, sum, v) }
+        block.mov(Temp(0), sum)
+        block.exitTB(0)
+        XCTAssertNil(h.jit.compile(block, tbIndex: 0))
+        XCTAssertEqual(h.jit.lastFailure, .tooManySpillSlots)
+        // Just under the limit compiles and runs.
+        var small = h.newBlock()
+        values = []
+        for i in 0..<(EntryTrampoline.spillSlots) { values.append(small.binaryImm(.add, .i64, Temp(1), UInt64(i))) }
+        sum = small.const(.i64, UInt64(0))
+        for v in values { sum = small.xor(.i64, sum, v) }
+        small.mov(Temp(0), sum)
+        small.exitTB(0)
+        h.reset()
+        h[gpr: 1] = 1000
+        try h.run(small)
+        XCTAssertEqual(h[gpr: 0], (0..<UInt64(EntryTrampoline.spillSlots)).reduce(0) { $0 ^ (1000 + $1) })
+    }
+
     func testFlushAndBufferFull() throws {
         let jit = try JIT(codeBufferBytes: 4096)
         var block = IRBlock(layout: JITHarness.layout)
@@ -327,6 +353,7 @@ final class JITBlockTests: XCTestCase {
         while jit.compile(block, tbIndex: 0) != nil { compiled += 1 }
         XCTAssertGreaterThan(compiled, 10)
         XCTAssertNil(jit.compile(block, tbIndex: 0))
+        XCTAssertEqual(jit.lastFailure, .bufferFull)
         jit.flush()
         XCTAssertNotNil(jit.compile(block, tbIndex: 0))
     }

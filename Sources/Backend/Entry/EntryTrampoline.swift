@@ -18,7 +18,7 @@ import CFFI
 /// argument storage is owned here, so one trampoline serves one thread at a time.
 public final class EntryTrampoline {
     /// 8-byte spill slots available to a block.
-    public static let spillSlots = 1024
+    public static let spillSlots = 4096
     /// The frame below the saved registers: the spill area plus 8 bytes that restore the
     /// 16-byte alignment lost to the return address and six pushes.
     static let frameSize = Int32(spillSlots * 8 + 8)

@@ -11,6 +11,17 @@ public final class JIT {
 
     public struct Failure: Error, CustomStringConvertible { public var description: String }
 
+    /// Why the last `compile` returned nil.
+    public enum CompileFailure: Sendable {
+        /// The code buffer is full: flush and compile again.
+        case bufferFull
+        /// The block keeps more values alive than the frame has spill slots; flushing does not
+        /// help (translate a shorter block or interpret this one).
+        case tooManySpillSlots
+    }
+
+    public private(set) var lastFailure: CompileFailure?
+
     /// `codeBufferBytes` is the code cache size (at most 1 GiB, so every rel32 inside it reaches);
     /// `features` defaults to what the host CPU reports.
     public init(codeBufferBytes: Int = 64 << 20, features: HostFeatures? = nil) throws {
@@ -22,13 +33,19 @@ public final class JIT {
         buffer.reserveAppended()
     }
 
-    /// Compiles `block`; nil when the code buffer is full (flush and retry) or the block needs
-    /// more than `EntryTrampoline.spillSlots` spill slots.
+    /// Compiles `block`; nil when the code buffer is full (flush and retry) or, rarely, when the
+    /// block needs more than `EntryTrampoline.spillSlots` spill slots (see `lastFailure`).
     public func compile(_ block: IRBlock, tbIndex: UInt32) -> CompiledBlock? {
+        lastFailure = .bufferFull
         guard !buffer.isFull else { return nil }
         var compiler = BlockCompiler(block: block, tbIndex: tbIndex, origin: UInt(bitPattern: buffer.nextAddress),
                                      epilogue: UInt(bitPattern: entry.epilogueAddress), features: features)
-        guard let bytes = compiler.compile(), let code = buffer.append(bytes) else { return nil }
+        guard let bytes = compiler.compile() else {
+            lastFailure = .tooManySpillSlots
+            return nil
+        }
+        guard let code = buffer.append(bytes) else { return nil }
+        lastFailure = nil
         return CompiledBlock(entry: code, size: bytes.count, gotoTBJumpOffsets: compiler.gotoTBJumpOffsets,
                              hostToGuest: compiler.hostToGuest, hostInstructionCount: compiler.asm.instructionCount)
     }
