@@ -39,7 +39,8 @@ struct DecodeState {
     let bytes: UnsafePointer<UInt8>
     let count: Int
     let mode64: Bool
-    let tables = DecodeTables.shared
+    /// The tables live for the process: reached without reference counting.
+    unowned(unsafe) let tables = DecodeTables.shared
     var pos = 0
     private var fault = FetchFault.none
 
@@ -61,7 +62,7 @@ struct DecodeState {
     var hasModRM = false
     var modrm: UInt8 = 0
     var memory = MemoryOperand(base: nil, index: nil, scale: 1, displacement: 0, segment: nil, bytes: 0, addressBytes: 8)
-    var dispOffset = 0, dispSize = 0
+    var dispSize = 0
 
     var osize: UInt8 = 4, asize: UInt8 = 8, vl: UInt16 = 16
     var inst: Instruction
@@ -161,8 +162,9 @@ struct DecodeState {
             entry = groupRow(entry)
         }
         if entry.kind != .op {
-            // Undefined, but still consume the ModRM it would have had, so lengths stay sane.
+            // Undefined, but still consume the ModRM (and imm8) it would have had, so lengths stay sane.
             if entry.needsModRM && !hasModRM { readModRM() }
+            if entry.o2.kind == .immU { _ = next() }
             return finish(valid: false)
         }
         if !vex && !evex && entry.flags.contains(.vexOnly) { valid = false }
@@ -379,7 +381,6 @@ struct DecodeState {
         } else {
             memory.base = Register(file, rmField | (b << 3))
         }
-        dispOffset = pos
         dispSize = dispBytes
         memory.displacementBytes = UInt8(dispBytes)
         if dispBytes > 0 { memory.displacement = readSigned(dispBytes) }
@@ -387,16 +388,16 @@ struct DecodeState {
 
     /// 16-bit addressing (protected mode with 67): fixed base/index pairs.
     mutating func readModRM16() {
-        let pairs: [(UInt8, UInt8?)] = [(3, 6), (3, 7), (5, 6), (5, 7), (6, nil), (7, nil), (5, nil), (3, nil)]
         var dispBytes = mod == 1 ? 1 : mod == 2 ? 2 : 0
         if mod == 0 && rmField == 6 {
             dispBytes = 2
         } else {
-            let (baseNumber, indexNumber) = pairs[Int(rmField)]
+            // BX+SI, BX+DI, BP+SI, BP+DI, SI, DI, BP, BX (SDM vol. 2, table 2-1).
+            let bases: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (3, 3, 5, 5, 6, 7, 5, 3)
+            let baseNumber = withUnsafeBytes(of: bases) { $0[Int(rmField)] }
             memory.base = Register(.gpr16, baseNumber)
-            memory.index = indexNumber.map { Register(.gpr16, $0) }
+            if rmField < 4 { memory.index = Register(.gpr16, 6 + (rmField & 1)) }
         }
-        dispOffset = pos
         dispSize = dispBytes
         memory.displacementBytes = UInt8(dispBytes)
         if dispBytes > 0 { memory.displacement = readSigned(dispBytes) }

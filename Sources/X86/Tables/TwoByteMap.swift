@@ -14,6 +14,8 @@ extension TableBuilder {
         legacy(0x0B, .op(.ud2))
         legacy(0x0D, .group(.gReservedNop_0F0D))
         legacy(0x0E, .op(.femms))
+        // 3DNow! (0F 0F ModRM imm8-opcode) is not modelled; the row keeps its length.
+        legacy(0x0F, OpcodeEntry(.undefined, kind: .invalid, operands: [Pq, Qq, Ub]))
         legacy(0x18, .group(.g16_0F18))
         // 0F 19-1F: reserved hint NOPs (1A/1B are MPX, 1E holds ENDBR and RDSSP under F3).
         for op in 0x19...0x1F {
