@@ -94,6 +94,21 @@ enum BitCases {
         switch width {
         case 8:
             cases.append(TestCase("xchg r8h, r8", [Insn(.xchg, "ah, bl", width: 8)], input: s))
+            // AH..BH as destination and source: CMPXCHG compares with AL and, when unequal,
+            // loads AL from the destination.
+            for (dst, src) in [("ah", "dh"), ("ch", "ah"), ("ah", "ah"), ("bh", "al"), ("dh", "bh")] {
+                for equal in [false, true] {
+                    var t = Operands.randomState(&random, flags: Operands.randomFlags(&random))
+                    let al = t[.rax] & 0xFF
+                    if equal {
+                        let owner: GPR = ["ah": .rax, "ch": .rcx, "dh": .rdx, "bh": .rbx][dst]!
+                        Operands.set(&t, owner, width: 8, al, high: true)
+                    }
+                    for op in [Mnemonic.cmpxchg, .xadd, .xchg] {
+                        cases.append(TestCase("\(op) r8h, r8h", [Insn(op, "\(dst), \(src)", width: 8)], input: t))
+                    }
+                }
+            }
         case 32:
             // XCHG EAX, EAX is not NOP: it zero-extends RAX.
             cases.append(TestCase("xchg eax, eax", [Insn(.xchg, "eax, eax", width: 32)], input: s))
