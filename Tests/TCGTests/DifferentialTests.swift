@@ -29,6 +29,6 @@ final class DifferentialTests: XCTestCase {
     func testAddressing() throws { try check("addressing", seed: 0xEA, AddressingCases.cases) }
     func testFaults() throws { try check("faults", seed: 0xF0, FaultCases.cases) }
     func testRandomSequences() throws {
-        try check("random", seed: 0x1234) { RandomSequences.cases(&$0, count: 5000) }
+        try check("random", seed: 0x1234) { RandomSequences.cases(&$0, count: 8000) }
     }
 }

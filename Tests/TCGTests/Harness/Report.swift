@@ -57,7 +57,7 @@ struct Report {
         var text = "[\(family)] \(cases) cases: mismatches \(perAccel)"
         if setupFailures > 0 { text += ", \(setupFailures) cases could not run" }
         text += " (see the printed report)"
-        for mismatch in mismatches.prefix(shown) { text += "\n" + describe(mismatch) }
+        for (mismatch, accels) in merged(shown) { text += "\n" + describe(mismatch, accels) }
         return text
     }
 
@@ -82,15 +82,32 @@ struct Report {
                 lines.append("  \(mnemonic.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)) \(entry.failures) / \(entry.runs)")
             }
         }
-        lines.append("First \(min(shown, mismatches.count)) of \(mismatches.count) mismatches:")
-        for mismatch in mismatches.prefix(shown) { lines.append(describe(mismatch)) }
+        let groups = merged(shown)
+        lines.append("First \(groups.count) of \(mismatches.count) mismatches:")
+        for (mismatch, accels) in groups { lines.append(describe(mismatch, accels)) }
         return lines.joined(separator: "\n")
     }
 
-    func describe(_ m: Mismatch) -> String {
-        let accel = m.accel.map(\.rawValue) ?? "setup"
+    /// The first `count` mismatches, with a case that failed the same way under several
+    /// accelerators shown once.
+    private func merged(_ count: Int) -> [(Mismatch, [String])] {
+        var groups: [(Mismatch, [String])] = []
+        for m in mismatches {
+            let name = m.accel.map(\.rawValue) ?? "setup"
+            if let last = groups.last, last.0.index == m.index, last.0.differences == m.differences,
+               last.0.mimic?.state == m.mimic?.state {
+                groups[groups.count - 1].1.append(name)
+            } else {
+                if groups.count == count { break }
+                groups.append((m, [name]))
+            }
+        }
+        return groups
+    }
+
+    func describe(_ m: Mismatch, _ accels: [String]) -> String {
         let program = m.testCase.assembly
-        var lines = ["--- [\(accel)] \(family) #\(m.index) \"\(m.testCase.key)\": " +
+        var lines = ["--- [\(accels.joined(separator: ", "))] \(family) #\(m.index) \"\(m.testCase.key)\": " +
                      (program.count == 1 ? program[0] : "\(program.count) lines")]
         if program.count > 1 { lines += program.map { "      " + $0 } }
         if !m.code.isEmpty { lines.append("    code    \(hex(m.code))") }
