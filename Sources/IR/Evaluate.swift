@@ -51,7 +51,7 @@ public enum Evaluate {
         case .ext8u: return (a & 0xFF, 0)
         case .ext16s: return (UInt64(bitPattern: Int64(Int16(truncatingIfNeeded: a))) & mask, 0)
         case .ext16u: return (a & 0xFFFF, 0)
-        case .ext32s, .extsI32I64: return (UInt64(bitPattern: Int64(Int32(truncatingIfNeeded: a))), 0)
+        case .ext32s, .extsI32I64: return (UInt64(bitPattern: Int64(Int32(truncatingIfNeeded: a))) & mask, 0)
         case .ext32u, .extuI32I64, .truncI64I32: return (a & 0xFFFF_FFFF, 0)
         case .deposit:
             let pos = UInt64(inst.bitPosition), len = UInt64(inst.bitLength)
@@ -67,7 +67,7 @@ public enum Evaluate {
             return (UInt64(bitPattern: shifted) & mask, 0)
         case .bswap16: return (UInt64(UInt16(truncatingIfNeeded: a).byteSwapped), 0)
         case .bswap32: return (UInt64(UInt32(truncatingIfNeeded: a).byteSwapped), 0)
-        case .bswap64: return (a.byteSwapped, 0)
+        case .bswap64: return (a.byteSwapped & mask, 0)
         case .clz:
             let v = a & mask
             if v == 0 { return (b & mask, 0) }

@@ -59,7 +59,10 @@ extension BlockTranslator {
         switch destination {
         case .register(let register):
             let g = Self.global(of: register)
-            let stored = movcond(.eq, accumulator, d, mergedGPR(register, s), g)
+            // With AH as the destination, a failed compare loads AL from it and writes AH back:
+            // the write-back must keep the new AL.
+            let unchanged = g == rax ? loadedAccumulator : g
+            let stored = movcond(.eq, accumulator, d, mergedGPR(register, s), unchanged)
             ir.mov(rax, loadedAccumulator)
             ir.mov(g, stored)
         default:

@@ -159,20 +159,24 @@ public final class Engine {
     }
 
     @inline(never)
-    private func translate(_ pc: UInt64) -> Int32 {
+    private func translate(_ pc: UInt64, maxInstructions: Int? = nil) -> Int32 {
         let start = MonotonicClock.now()
         let available = pc < UInt64(memory.size) ? memory.size - Int(pc) : 0
         let code = UnsafeRawBufferPointer(start: available > 0 ? memory.base + Int(pc) : memory.base, count: available)
-        var lifted = lifter.translate(code: code, pc: pc, maxInstructions: options.maxBlockInstructions)
+        let limit = maxInstructions ?? options.maxBlockInstructions
+        var lifted = lifter.translate(code: code, pc: pc, maxInstructions: limit)
         if options.optimize { Optimizer.optimize(&lifted.ir) }
         var tb = TranslationBlock(guestPC: pc, guestEnd: lifted.endAddress, instructionCount: lifted.instructionCount)
         let index = Int32(blocks.count)
         if let jit {
             if let compiled = jit.compile(lifted.ir, tbIndex: UInt32(index)) {
                 tb.compiled = compiled
-            } else {
+            } else if jit.lastFailure == .bufferFull {
                 flush()
-                return translate(pc)
+                return translate(pc, maxInstructions: limit)
+            } else {
+                // Too many values live at once for the spill area: a shorter block has fewer.
+                return translate(pc, maxInstructions: max(1, lifted.instructionCount / 2))
             }
         } else {
             tb.interpreted = InterpretedBlock(lifted.ir)
