@@ -239,13 +239,8 @@ int native_address_is_mapped(uint64_t address) {
     return mincore(start, (size_t)page, &resident) == 0 || errno != ENOMEM;
 }
 
-int native_cpu_has_lzcnt_tzcnt(void) {
-    unsigned a, b, c, d;
-    // LZCNT: CPUID.80000001H:ECX.ABM[bit 5]; TZCNT: CPUID.(EAX=07H, ECX=0):EBX.BMI1[bit 3].
-    // Without them the same encodings execute as BSR and BSF.
-    if (!__get_cpuid(0x80000001, &a, &b, &c, &d) || !(c & (1u << 5))) return 0;
-    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d) || !(b & (1u << 3))) return 0;
-    return 1;
+void native_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t out[4]) {
+    __cpuid_count(leaf, subleaf, out[0], out[1], out[2], out[3]);
 }
 
 // The watchdog: a run that never finishes (a mistranslated loop) would hang the whole test

@@ -27,6 +27,7 @@ final class DifferentialTests: XCTestCase {
     func testStack() throws { try check("stack", seed: 0x5C, StackCases.cases) }
     func testMoves() throws { try check("moves", seed: 0x30, MoveCases.cases) }
     func testAddressing() throws { try check("addressing", seed: 0xEA, AddressingCases.cases) }
+    func testExtensions() throws { try check("extensions", seed: 0xE7, ExtensionCases.cases) }
     func testFaults() throws { try check("faults", seed: 0xF0, FaultCases.cases) }
     func testRandomSequences() throws {
         try check("random", seed: 0x1234) { RandomSequences.cases(&$0, count: 8000) }

@@ -54,7 +54,7 @@ int native_address_is_mapped(uint64_t address);
 void native_watchdog_arm(unsigned seconds, const char *what);
 void native_watchdog_disarm(void);
 
-// 1 when this CPU executes LZCNT and TZCNT (not their BSR/BSF fallbacks), else 0.
-int native_cpu_has_lzcnt_tzcnt(void);
+// CPUID of the host: out = EAX, EBX, ECX, EDX.
+void native_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t out[4]);
 
 #endif

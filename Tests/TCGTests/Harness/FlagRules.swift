@@ -69,9 +69,26 @@ enum FlagRules {
             return FlagEffect(reads: [.cf], defines: [.cf])
         case .clc, .stc:
             return FlagEffect(defines: [.cf])
+        case .andn:
+            return FlagEffect(defines: [.sf, .zf, .of, .cf], undefines: [.af, .pf])
+        case .bextr:
+            return FlagEffect(defines: [.zf, .cf, .of], undefines: [.af, .sf, .pf])
+        case .blsi, .blsr, .bzhi:
+            return FlagEffect(defines: [.zf, .sf, .cf, .of], undefines: [.af, .pf])
+        case .blsmsk:
+            return FlagEffect(defines: [.sf, .cf, .zf, .of], undefines: [.af, .pf])
+        case .adcx:
+            return FlagEffect(reads: [.cf], defines: [.cf])
+        case .adox:
+            return FlagEffect(reads: [.of], defines: [.of])
+        case .cmpxchg8b, .cmpxchg16b:
+            // Only ZF.
+            return FlagEffect(defines: [.zf])
+        case .loope, .loopne:
+            return FlagEffect(reads: [.zf])
         case .xchg, .movs, .stos, .lods, .jmp, .call, .ret, .push, .pop, .enter, .leave, .mov, .movsx,
              .movzx, .movsxd, .lea, .bswap, .cbw, .cwde, .cdqe, .cwd, .cdq, .cqo, .cld, .std, .nop, .ud2,
-             .invalid:
+             .invalid, .loop, .jrcxz, .xlat, .movbe, .mulx, .pdep, .pext, .rorx, .sarx, .shlx, .shrx, .crc32:
             return none
         }
     }

@@ -14,6 +14,11 @@ enum Mnemonic: String, CaseIterable {
     case cbw, cwde, cdqe, cwd, cdq, cqo
     case sahf, lahf, cmc, clc, stc, cld, std
     case nop, ud2
+    // Beyond the base set: loops on RCX, table lookup, byte-swapping moves, wide compare-exchange,
+    // BMI1/BMI2, ADX, CRC32.
+    case loop, loope, loopne, jrcxz, xlat, movbe, cmpxchg8b, cmpxchg16b
+    case andn, bextr, blsi, blsmsk, blsr, bzhi, mulx, pdep, pext, rorx, sarx, shlx, shrx
+    case adcx, adox, crc32
     /// Raw bytes of an opcode that is undefined in 64-bit mode.
     case invalid
 }

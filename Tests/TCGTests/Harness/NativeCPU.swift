@@ -17,8 +17,28 @@ enum NativeCPU {
         }
     }
 
-    /// Instructions this CPU would run as something else, so it cannot be the oracle for them.
-    static let unsupportedMnemonics: Set<Mnemonic> = native_cpu_has_lzcnt_tzcnt() != 0 ? [] : [.lzcnt, .tzcnt]
+    /// Instructions this CPU lacks (it would run them as something else, or raise #UD), so it
+    /// cannot be the oracle for them.
+    static let unsupportedMnemonics: Set<Mnemonic> = {
+        func cpuid(_ leaf: UInt32) -> [UInt32] {
+            var out = [UInt32](repeating: 0, count: 4)
+            native_cpuid(leaf, 0, &out)
+            return out
+        }
+        let none: [UInt32] = [0, 0, 0, 0]
+        let basic = cpuid(1)
+        let structured = cpuid(0)[0] >= 7 ? cpuid(7) : none
+        let extended = cpuid(0x8000_0000)[0] >= 0x8000_0001 ? cpuid(0x8000_0001) : none
+        var missing: Set<Mnemonic> = []
+        if extended[2] & 1 << 5 == 0 { missing.insert(.lzcnt) }                     // ABM: else BSR
+        if structured[1] & 1 << 3 == 0 { missing.formUnion([.tzcnt, .andn, .bextr, .blsi, .blsmsk, .blsr]) }   // BMI1
+        if structured[1] & 1 << 8 == 0 { missing.formUnion([.bzhi, .mulx, .pdep, .pext, .rorx, .sarx, .shlx, .shrx]) } // BMI2
+        if structured[1] & 1 << 19 == 0 { missing.formUnion([.adcx, .adox]) }       // ADX
+        if basic[2] & 1 << 22 == 0 { missing.insert(.movbe) }
+        if basic[2] & 1 << 20 == 0 { missing.insert(.crc32) }                        // SSE4.2
+        if basic[2] & 1 << 13 == 0 { missing.insert(.cmpxchg16b) }                   // CX16
+        return missing
+    }()
 
     /// Runs `code` from `input` with the data region holding `data`. A snippet that runs to its
     /// end reports rip as `Layout.code + code.count + 1`, where Mimic stops after the HLT that
