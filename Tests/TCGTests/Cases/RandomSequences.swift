@@ -298,7 +298,9 @@ struct RandomSequences {
     // MARK: Control flow
 
     private mutating func construct() -> [Piece] {
-        switch random.below(3) {
+        switch random.below(4) {
+        case 3:
+            return [.jumpOver]
         case 0:
             let usable = Condition.allCases.filter { $0.reads.isSubset(of: defined) }
             guard let condition = usable.randomElement(using: &random) else { return [] }

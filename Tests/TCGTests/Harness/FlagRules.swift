@@ -193,7 +193,7 @@ struct FlagAnalysis {
                 }
             case .subroutine(let body):
                 defined = walk(body, from: defined)
-            case .label:
+            case .jumpOver, .label:
                 break
             }
         }

@@ -83,6 +83,9 @@ indirect enum Piece {
     case loop(times: Int, [Piece])
     /// `call` to `body; ret` placed after a `jmp` over it.
     case subroutine([Piece])
+    /// `jmp` over an unreachable UD2: ends a translation block mid-sequence, so flags and
+    /// registers must survive the block boundary.
+    case jumpOver
     /// A label for hand-written control flow (`10:`), which must only be reached by
     /// instructions that do not read flags.
     case label(String)
@@ -108,6 +111,7 @@ indirect enum Piece {
         case .skip(_, let body): [.jcc] + body.flatMap(\.mnemonics)
         case .loop(_, let body): body.flatMap(\.mnemonics) + [.mov, .dec, .jcc]
         case .subroutine(let body): [.call, .jmp] + body.flatMap(\.mnemonics) + [.ret]
+        case .jumpOver: [.jmp]
         case .label: []
         }
     }
@@ -128,6 +132,8 @@ extension Array where Element == Piece {
                 return ["mov ecx, \(times)", "\(label):"] + body.assembly(depth: depth + 1) + ["dec ecx", "jnz \(label)b"]
             case .subroutine(let body):
                 return ["call \(label)f", "jmp \(label + 1)f", "\(label):"] + body.assembly(depth: depth + 1) + ["ret", "\(label + 1):"]
+            case .jumpOver:
+                return ["jmp \(label + 2)f", "ud2", "\(label + 2):"]
             case .label(let name):
                 return ["\(name):"]
             }
