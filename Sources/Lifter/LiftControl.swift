@@ -10,6 +10,20 @@ extension BlockTranslator {
     mutating func leave(to address: UInt64, slot: Int = 0) {
         ir.mov(X86Globals.rip, constant(address))
         ir.gotoTB(slot)
+        switch chainedTargetCount {
+        case 0: chainedTargets.0 = address
+        case 1: chainedTargets.1 = address
+        default: break
+        }
+        chainedTargetCount += 1
+    }
+
+    /// The globals of the flags that every successor overwrites before reading them.
+    func flagsDeadInSuccessors(fetch: (UInt64) -> Instruction?) -> UInt64 {
+        guard chainedTargetCount > 0, chainedTargetCount <= 2 else { return 0 }
+        var dead = FlagLiveness.deadFlags(at: chainedTargets.0, fetch: fetch)
+        if chainedTargetCount == 2 { dead.formIntersection(FlagLiveness.deadFlags(at: chainedTargets.1, fetch: fetch)) }
+        return FlagLiveness.globalMask(dead)
     }
 
     /// Continues at a computed address through the jump cache.

@@ -27,15 +27,26 @@ public struct Lifter: Sendable {
         decoder = Decoder(mode: mode)
     }
 
-    /// Translates the block starting at `pc`. `code` holds the guest bytes from `pc` to the end
-    /// of what may be fetched (the caller bounds it, e.g. to the page).
+    /// Translates the block starting at `pc`. `code` holds the guest bytes that may be fetched,
+    /// starting at guest address `codeAddress` (the whole memory in user mode, a page in system
+    /// mode); the block reads forward from `pc`, and its successors are looked at to learn
+    /// which flags they overwrite unread.
+    public func translate(code: UnsafeRawBufferPointer, codeAddress: UInt64, pc: UInt64, maxInstructions: Int = 512,
+                          keepInstructions: Bool = false) -> LiftedBlock {
+        let end = codeAddress &+ UInt64(code.count)
+        let fetch = { (address: UInt64) -> Instruction? in
+            guard address >= codeAddress, address < end else { return nil }
+            let offset = Int(address &- codeAddress)
+            return decoder.decode(UnsafeRawBufferPointer(rebasing: code[offset...]), address: address)
+        }
+        return translate(pc: pc, fetchLimit: pc >= codeAddress && pc <= end ? end : pc,
+                         maxInstructions: maxInstructions, keepInstructions: keepInstructions, fetch: fetch)
+    }
+
+    /// Translates the block at `pc` from `code`, which starts at `pc`.
     public func translate(code: UnsafeRawBufferPointer, pc: UInt64, maxInstructions: Int = 512,
                           keepInstructions: Bool = false) -> LiftedBlock {
-        translate(pc: pc, fetchLimit: pc &+ UInt64(code.count), maxInstructions: maxInstructions,
-                  keepInstructions: keepInstructions) { address in
-            let offset = Int(address &- pc)
-            return decoder.decode(UnsafeRawBufferPointer(rebasing: code[min(offset, code.count)...]), address: address)
-        }
+        translate(code: code, codeAddress: pc, pc: pc, maxInstructions: maxInstructions, keepInstructions: keepInstructions)
     }
 
     /// Translates the instructions `fetch` returns from `pc` on; nil means the bytes ran out
@@ -68,6 +79,7 @@ public struct Lifter: Sendable {
             t.ir.insnStart(insn.address)
             if t.lift() == .end { break }
         }
+        t.ir.deadAtChainedExit = t.flagsDeadInSuccessors(fetch: fetch)
         return LiftedBlock(ir: t.ir, instructionCount: count, endAddress: address, instructions: kept)
     }
 }
@@ -84,6 +96,10 @@ struct BlockTranslator {
     /// The instruction being lifted.
     var insn: Instruction
     let mode: CPUMode
+    /// Where the block's `goto_tb` exits lead (at most two are remembered; more make the block's
+    /// successors unknown).
+    var chainedTargets: (UInt64, UInt64) = (0, 0)
+    var chainedTargetCount = 0
 
     /// Lifts `insn`: the one switch that names every mnemonic.
     mutating func lift() -> Flow {

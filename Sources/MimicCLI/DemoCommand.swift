@@ -11,6 +11,12 @@ public struct DemoCommand: ParsableCommand {
     @Option(name: .long, help: "Backend to run: tcg, interp or all.")
     var accel: String = "all"
 
+    @Option(name: .customShort("d"), help: "Log items, comma-separated (in_asm, op, op_opt, out_asm, exec).")
+    var log: String?
+
+    @Option(name: .customShort("D"), help: "Write the log to this file instead of standard error.")
+    var logFile: String?
+
     public init() {}
 
     public func run() throws {
@@ -22,12 +28,15 @@ public struct DemoCommand: ParsableCommand {
         } else {
             throw ValidationError("unknown accelerator '\(accel)' (expected tcg, interp or all)")
         }
+        var options = EngineOptions()
+        if let log { options.log = try LogItems.parse(log) }
+        if let logFile { options.logSink = try LogSink(path: logFile) }
         print("Mimic demo: the guest counts the primes below 2,000,000 with a sieve (guest-images/demo/sieve.S, \(DemoGuest.code.count) bytes).")
         var failed = false
         for a in accels {
             let memory = try GuestMemory(size: DemoGuest.memoryBytes)
             memory.write(DemoGuest.code, at: DemoGuest.loadAddress)
-            let engine = try Engine(memory: memory, accel: a)
+            let engine = try Engine(memory: memory, accel: a, options: options)
             engine.cpu.pointee.rip = DemoGuest.loadAddress
             withUnsafeMutableBytes(of: &engine.cpu.pointee.gpr) { $0.storeBytes(of: DemoGuest.stackTop, toByteOffset: 8 * Int(MIMIC_RSP), as: UInt64.self) }
             let start = MonotonicClock.seconds()

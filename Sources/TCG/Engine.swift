@@ -26,6 +26,9 @@ public struct EngineOptions: Sendable {
     public var codeBufferBytes: Int = 64 << 20
     public var maxBlockInstructions: Int = 512
     public var optimize: Bool = true
+    /// What `-d` shows, and where.
+    public var log: LogItems = []
+    public var logSink: LogSink = .standardError
     public init() {}
 }
 
@@ -161,16 +164,20 @@ public final class Engine {
     @inline(never)
     private func translate(_ pc: UInt64, maxInstructions: Int? = nil) -> Int32 {
         let start = MonotonicClock.now()
-        let available = pc < UInt64(memory.size) ? memory.size - Int(pc) : 0
-        let code = UnsafeRawBufferPointer(start: available > 0 ? memory.base + Int(pc) : memory.base, count: available)
+        let code = UnsafeRawBufferPointer(start: memory.base, count: memory.size)
         let limit = maxInstructions ?? options.maxBlockInstructions
-        var lifted = lifter.translate(code: code, pc: pc, maxInstructions: limit)
+        let log = options.log
+        var lifted = lifter.translate(code: code, codeAddress: 0, pc: pc, maxInstructions: limit, keepInstructions: log.contains(.inAsm))
+        if let instructions = lifted.instructions { options.logSink.write(BlockLog.guestInstructions(instructions)) }
+        if log.contains(.op) { options.logSink.write(BlockLog.ir("OP", lifted.ir)) }
         if options.optimize { Optimizer.optimize(&lifted.ir) }
+        if log.contains(.opOpt) { options.logSink.write(BlockLog.ir("OP after optimization", lifted.ir)) }
         var tb = TranslationBlock(guestPC: pc, guestEnd: lifted.endAddress, instructionCount: lifted.instructionCount)
         let index = Int32(blocks.count)
         if let jit {
             if let compiled = jit.compile(lifted.ir, tbIndex: UInt32(index)) {
                 tb.compiled = compiled
+                if log.contains(.outAsm) { options.logSink.write(BlockLog.hostCode(compiled)) }
             } else if jit.lastFailure == .bufferFull {
                 flush()
                 return translate(pc, maxInstructions: limit)

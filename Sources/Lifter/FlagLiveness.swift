@@ -1,0 +1,104 @@
+import X86
+
+/// Which status flags the code at a block's direct successor overwrites before it reads them.
+///
+/// Flags are computed one global each and kept exact at every point where the state can be
+/// observed inside a block; where a block leaves through `goto_tb`, though, its successor is
+/// known, and when that successor sets a flag before reading it, the flag need not be computed
+/// at all. The scan stops, treating every undecided flag as live, at anything it does not know,
+/// at a control transfer, and at any instruction that touches memory (which may fault and show
+/// the flags to an exception handler).
+///
+/// A consequence to know: where execution is interrupted between two chained blocks (a signal
+/// or interrupt delivered there), a flag that the next block overwrites unread may be stale.
+enum FlagLiveness {
+    struct FlagSet: OptionSet {
+        let rawValue: UInt8
+        static let cf = FlagSet(rawValue: 1), pf = FlagSet(rawValue: 2), af = FlagSet(rawValue: 4)
+        static let zf = FlagSet(rawValue: 8), sf = FlagSet(rawValue: 16), of = FlagSet(rawValue: 32)
+        static let all: FlagSet = [.cf, .pf, .af, .zf, .sf, .of]
+        static let allButCF: FlagSet = [.pf, .af, .zf, .sf, .of]
+    }
+
+    /// How far ahead to look.
+    static let window = 16
+
+    /// The flags that the code at `pc` writes before reading; `fetch` decodes an instruction
+    /// or returns nil where the code cannot be read.
+    static func deadFlags(at pc: UInt64, fetch: (UInt64) -> Instruction?) -> FlagSet {
+        var undecided = FlagSet.all
+        var dead: FlagSet = []
+        var address = pc
+        for _ in 0..<window {
+            guard !undecided.isEmpty, let insn = fetch(address) else { break }
+            guard let effect = effect(of: insn) else { break }
+            undecided.subtract(effect.reads)
+            dead.formUnion(undecided.intersection(effect.writes))
+            undecided.subtract(effect.writes)
+            address = insn.nextAddress
+        }
+        return dead
+    }
+
+    /// What a register-only instruction reads and writes; nil for anything that may fault,
+    /// transfers control, or is not in this list.
+    static func effect(of insn: Instruction) -> (reads: FlagSet, writes: FlagSet)? {
+        if insn.prefixes.contains(.lock) { return nil }
+        for i in 0..<insn.operandCount {
+            switch insn[i] {
+            case .memory:
+                guard insn.mnemonic == .lea || insn.mnemonic == .nop else { return nil }
+            case .register(let r):
+                guard r.isGPR else { return nil }
+            case .immediate:
+                break
+            case .none, .relative, .farPointer:
+                return nil
+            }
+        }
+        switch insn.mnemonic {
+        case .add, .sub, .and, .or, .xor, .cmp, .test, .neg:
+            return ([], .all)
+        case .adc, .sbb:
+            return (.cf, .all)
+        case .inc, .dec:
+            return ([], .allButCF)
+        case .mov, .movzx, .movsx, .movsxd, .lea, .nop, .not, .bswap, .xchg, .endbr64,
+             .cbw, .cwde, .cdqe, .cwd, .cdq, .cqo:
+            return ([], [])
+        case .setcc, .cmovcc:
+            return (conditionReads(insn.condition), [])
+        case .clc, .stc:
+            return ([], .cf)
+        case .cmc:
+            return (.cf, .cf)
+        default:
+            return nil
+        }
+    }
+
+    /// The flags condition code `cc` (0 = O ... 15 = G) looks at.
+    static func conditionReads(_ cc: UInt8) -> FlagSet {
+        switch cc >> 1 {
+        case 0: .of
+        case 1: .cf
+        case 2: .zf
+        case 3: [.cf, .zf]
+        case 4: .sf
+        case 5: .pf
+        case 6: [.sf, .of]
+        default: [.zf, .sf, .of]
+        }
+    }
+
+    /// The bits of `IRBlock.deadAtChainedExit` for `flags`.
+    static func globalMask(_ flags: FlagSet) -> UInt64 {
+        var mask: UInt64 = 0
+        let pairs: [(FlagSet, Int)] = [(.cf, 17), (.pf, 18), (.af, 19), (.zf, 20), (.sf, 21), (.of, 22)]
+        for (flag, global) in pairs where flags.contains(flag) {
+            precondition(X86Globals.layout.globals[global].name == ["cf", "pf", "af", "zf", "sf", "of"][global - 17])
+            mask |= 1 << UInt64(global)
+        }
+        return mask
+    }
+}
