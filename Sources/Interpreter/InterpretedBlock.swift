@@ -1,25 +1,46 @@
 import IR
 
-/// A block made ready for the interpreter: its ops, where each label is, and the initial
-/// value of every temp (constants filled in, globals by offset).
-public struct InterpretedBlock: Sendable {
-    public let insts: [Inst]
+/// A block made ready for the interpreter: its ops, where each label is, and how to read each
+/// temp (from the CPU state for a global, from this table for a constant, from the scratch
+/// area for a local). Kept in plain memory so running it touches no reference counts.
+public final class InterpretedBlock: @unchecked Sendable {
+    enum Kind: UInt8 {
+        case global64, global32, constant, local
+    }
+
+    let insts: UnsafeMutableBufferPointer<Inst>
     /// Op index of each label's `setLabel`.
-    public let labelTargets: [Int32]
-    /// One entry per temp: the constant's value, or for a global its byte offset in the CPU state.
-    public let tempValues: [UInt64]
-    public let tempTypes: [IRType]
-    public let globalCount: Int
+    let labelTargets: UnsafeMutableBufferPointer<Int32>
+    /// A constant's value, or a global's byte offset in the CPU state.
+    let tempValues: UnsafeMutableBufferPointer<UInt64>
+    let tempKinds: UnsafeMutableBufferPointer<Kind>
 
     public init(_ block: IRBlock) {
-        insts = block.insts
-        var labels = [Int32](repeating: -1, count: block.labelCount)
+        insts = .allocate(capacity: block.insts.count)
+        _ = insts.initialize(from: block.insts)
+        labelTargets = .allocate(capacity: max(1, block.labelCount))
+        labelTargets.initialize(repeating: -1)
         for (i, inst) in block.insts.enumerated() where inst.op == .setLabel {
-            labels[Int(inst.imm)] = Int32(i)
+            labelTargets[Int(inst.imm)] = Int32(i)
         }
-        labelTargets = labels
-        tempValues = block.temps.map(\.value)
-        tempTypes = block.temps.map(\.type)
-        globalCount = block.globalCount
+        tempValues = .allocate(capacity: block.temps.count)
+        tempKinds = .allocate(capacity: block.temps.count)
+        for (i, info) in block.temps.enumerated() {
+            tempValues[i] = info.value
+            switch info.kind {
+            case .global: tempKinds[i] = info.type == .i64 ? .global64 : .global32
+            case .const: tempKinds[i] = .constant
+            case .local: tempKinds[i] = .local
+            }
+        }
     }
+
+    deinit {
+        insts.deallocate()
+        labelTargets.deallocate()
+        tempValues.deallocate()
+        tempKinds.deallocate()
+    }
+
+    var tempCount: Int { tempValues.count }
 }

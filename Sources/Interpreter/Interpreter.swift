@@ -17,95 +17,90 @@ public final class Interpreter {
     /// Runs `block` on `cpu` and returns the exit reason (MIMIC_EXIT_*), as generated code does
     /// (without the block number). For `gotoTB` the reason is the slot.
     public func run(_ block: InterpretedBlock, cpu: UnsafeMutablePointer<MimicCPUState>) -> Int32 {
-        let count = block.tempValues.count
-        if count > capacity {
+        if block.tempCount > capacity {
             values.deallocate()
-            capacity = count * 2
+            capacity = block.tempCount * 2
             values = .allocate(capacity: capacity)
         }
         let values = self.values
-        block.tempValues.withUnsafeBufferPointer { values.update(from: $0.baseAddress!, count: count) }
         let env = UnsafeMutableRawPointer(cpu)
-        let globalCount = block.globalCount
+        let kinds = block.tempKinds.baseAddress!
+        let constants = block.tempValues.baseAddress!
+        let insts = block.insts
         var pc: UInt64 = 0
 
-        return block.insts.withUnsafeBufferPointer { insts -> Int32 in
-            block.tempTypes.withUnsafeBufferPointer { types -> Int32 in
-                @inline(__always) func get(_ t: Temp) -> UInt64 {
-                    let i = Int(t.index)
-                    if i < globalCount {
-                        let p = env + Int(values[i])
-                        return types[i] == .i64 ? p.loadUnaligned(as: UInt64.self) : UInt64(p.loadUnaligned(as: UInt32.self))
-                    }
-                    return values[i]
-                }
-                @inline(__always) func set(_ t: Temp, _ v: UInt64) {
-                    let i = Int(t.index)
-                    if i < globalCount {
-                        let p = env + Int(values[i])
-                        if types[i] == .i64 { p.storeBytes(of: v, as: UInt64.self) } else { p.storeBytes(of: UInt32(truncatingIfNeeded: v), as: UInt32.self) }
-                    } else {
-                        values[i] = v
-                    }
-                }
-                @inline(__always) func argument(_ t: Temp) -> UInt64 { t.isNone ? 0 : get(t) }
-
-                var i = 0
-                while i < insts.count {
-                    let inst = insts[i]
-                    i += 1
-                    switch inst.op {
-                    case .insnStart:
-                        pc = UInt64(bitPattern: inst.imm)
-                    case .setLabel:
-                        break
-                    case .br:
-                        i = Int(block.labelTargets[Int(inst.imm)])
-                    case .brcond:
-                        if inst.cond.holds(get(inst.a0), get(inst.a1), inst.type) {
-                            i = Int(block.labelTargets[Int(inst.imm)])
-                        }
-                    case .ldEnv:
-                        set(inst.d0, Interpreter.load(env + Int(inst.imm), inst.memOp) & inst.type.mask)
-                    case .stEnv:
-                        Interpreter.store(env + Int(inst.imm), inst.memOp, get(inst.a0))
-                    case .load:
-                        let address = get(inst.a0)
-                        guard let host = Interpreter.hostAddress(cpu, address, inst.memOp.bytes) else {
-                            Interpreter.memoryFault(cpu, address: address, write: false, pc: pc)
-                            return Int32(MIMIC_EXIT_EXCEPTION)
-                        }
-                        set(inst.d0, Interpreter.load(host, inst.memOp) & inst.type.mask)
-                    case .store:
-                        let address = get(inst.a0)
-                        guard let host = Interpreter.hostAddress(cpu, address, inst.memOp.bytes) else {
-                            Interpreter.memoryFault(cpu, address: address, write: true, pc: pc)
-                            return Int32(MIMIC_EXIT_EXCEPTION)
-                        }
-                        Interpreter.store(host, inst.memOp, get(inst.a1))
-                    case .call:
-                        let helper = Helpers[Int(inst.imm)]
-                        let r = helper.function(env, argument(inst.a0), argument(inst.a1), argument(inst.a2), argument(inst.a3))
-                        if !inst.d0.isNone { set(inst.d0, r & inst.type.mask) }
-                        if helper.flags.contains(.mayRaise), cpu.pointee.exception != UInt64(MIMIC_EXC_NONE) {
-                            cpu.pointee.rip = pc
-                            return Int32(MIMIC_EXIT_EXCEPTION)
-                        }
-                    case .gotoTB:
-                        return Int32(inst.imm)
-                    case .exitTB:
-                        return Int32(inst.imm)
-                    case .lookupAndGoto:
-                        return Int32(MIMIC_EXIT_LOOKUP)
-                    default:
-                        let r = Evaluate.pure(inst, argument(inst.a0), argument(inst.a1), argument(inst.a2), argument(inst.a3))
-                        set(inst.d0, r.0)
-                        if !inst.d1.isNone { set(inst.d1, r.1) }
-                    }
-                }
-                preconditionFailure("IR block fell off its end without leaving")
+        @inline(__always) func get(_ t: Temp) -> UInt64 {
+            let i = Int(t.index)
+            switch kinds[i] {
+            case .local: return values[i]
+            case .constant: return constants[i]
+            case .global64: return (env + Int(constants[i])).load(as: UInt64.self)
+            case .global32: return UInt64((env + Int(constants[i])).load(as: UInt32.self))
             }
         }
+        @inline(__always) func set(_ t: Temp, _ v: UInt64) {
+            let i = Int(t.index)
+            switch kinds[i] {
+            case .local: values[i] = v
+            case .global64: (env + Int(constants[i])).storeBytes(of: v, as: UInt64.self)
+            case .global32: (env + Int(constants[i])).storeBytes(of: UInt32(truncatingIfNeeded: v), as: UInt32.self)
+            case .constant: preconditionFailure("IR writes a constant")
+            }
+        }
+        @inline(__always) func argument(_ t: Temp) -> UInt64 { t.isNone ? 0 : get(t) }
+
+        var i = 0
+        while i < insts.count {
+            let inst = insts[i]
+            i += 1
+            switch inst.op {
+            case .insnStart:
+                pc = UInt64(bitPattern: inst.imm)
+            case .setLabel:
+                break
+            case .br:
+                i = Int(block.labelTargets[Int(inst.imm)])
+            case .brcond:
+                if inst.cond.holds(get(inst.a0), get(inst.a1), inst.type) {
+                    i = Int(block.labelTargets[Int(inst.imm)])
+                }
+            case .ldEnv:
+                set(inst.d0, Interpreter.load(env + Int(inst.imm), inst.memOp) & inst.type.mask)
+            case .stEnv:
+                Interpreter.store(env + Int(inst.imm), inst.memOp, get(inst.a0))
+            case .load:
+                let address = get(inst.a0)
+                guard let host = Interpreter.hostAddress(cpu, address, inst.memOp.bytes) else {
+                    Interpreter.memoryFault(cpu, address: address, write: false, pc: pc)
+                    return Int32(MIMIC_EXIT_EXCEPTION)
+                }
+                set(inst.d0, Interpreter.load(host, inst.memOp) & inst.type.mask)
+            case .store:
+                let address = get(inst.a0)
+                guard let host = Interpreter.hostAddress(cpu, address, inst.memOp.bytes) else {
+                    Interpreter.memoryFault(cpu, address: address, write: true, pc: pc)
+                    return Int32(MIMIC_EXIT_EXCEPTION)
+                }
+                Interpreter.store(host, inst.memOp, get(inst.a1))
+            case .call:
+                let helper = Helpers[Int(inst.imm)]
+                let r = helper.function(env, argument(inst.a0), argument(inst.a1), argument(inst.a2), argument(inst.a3))
+                if !inst.d0.isNone { set(inst.d0, r & inst.type.mask) }
+                if helper.flags.contains(.mayRaise), cpu.pointee.exception != UInt64(MIMIC_EXC_NONE) {
+                    cpu.pointee.rip = pc
+                    return Int32(MIMIC_EXIT_EXCEPTION)
+                }
+            case .gotoTB, .exitTB:
+                return Int32(inst.imm)
+            case .lookupAndGoto:
+                return Int32(MIMIC_EXIT_LOOKUP)
+            default:
+                let r = Evaluate.pure(inst, argument(inst.a0), argument(inst.a1), argument(inst.a2), argument(inst.a3))
+                set(inst.d0, r.0)
+                if !inst.d1.isNone { set(inst.d1, r.1) }
+            }
+        }
+        preconditionFailure("IR block fell off its end without leaving")
     }
 
     /// The host address of a guest access, or nil when it leaves guest memory.
