@@ -77,6 +77,11 @@ public enum Evaluate {
             if v == 0 { return (b & mask, 0) }
             return (UInt64(v.trailingZeroBitCount), 0)
         case .ctpop: return (UInt64((a & mask).nonzeroBitCount), 0)
+        case .flagsAdd: return (StatusFlags.ofAdd(a, b, 0, bytes: inst.widthBytes), 0)
+        case .flagsAdc: return (StatusFlags.ofAdd(a, b, c & 1, bytes: inst.widthBytes), 0)
+        case .flagsSub: return (StatusFlags.ofSub(a, b, 0, bytes: inst.widthBytes), 0)
+        case .flagsSbb: return (StatusFlags.ofSub(a, b, c & 1, bytes: inst.widthBytes), 0)
+        case .flagsLogic: return (StatusFlags.ofResult(a, bytes: inst.widthBytes), 0)
         case .ldEnv, .stEnv, .load, .store, .call, .insnStart, .setLabel, .br, .brcond, .gotoTB, .exitTB,
              .lookupAndGoto:
             preconditionFailure("\(inst.op.name) is not a pure op")

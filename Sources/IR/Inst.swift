@@ -31,6 +31,8 @@ public struct Inst: Sendable {
 
     public var cond: Cond { Cond(rawValue: aux) ?? .eq }
     public var memOp: MemOp { MemOp(raw: aux) }
+    /// For the flags ops: the operand width in bytes.
+    public var widthBytes: Int { 1 << Int(aux & 3) }
     /// For `deposit`, `extract` and `sextract`.
     public var bitPosition: Int { Int(imm & 0xFF) }
     public var bitLength: Int { Int((imm >> 8) & 0xFF) }

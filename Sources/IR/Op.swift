@@ -30,6 +30,10 @@ public enum Op: UInt8, CaseIterable, Sendable {
     case clz, ctz
     // d0 = population count of a0
     case ctpop
+    // d0 = the x86 status flags (EFLAGS layout, see `StatusFlags`) of a0 + a1, a0 - a1,
+    // a0 + a1 + a2, a0 - a1 - a2 (a2 is a carry of 0 or 1), or of the logic result a0, computed
+    // at the width `aux` gives (log2 of 1, 2, 4 or 8 bytes) on zero-extended inputs
+    case flagsAdd, flagsSub, flagsAdc, flagsSbb, flagsLogic
     // d0 = cpu state at byte offset imm (size from memop); cpu state at imm = a0
     case ldEnv, stEnv
     // d0 = guest memory at address a0; guest memory at a0 = a1 (size and sign from memop)
@@ -54,6 +58,12 @@ public enum Op: UInt8, CaseIterable, Sendable {
             return OpInfo(outs: 1, ins: 1)
         case .add, .sub, .mul, .and, .or, .xor, .andc, .shl, .shr, .sar, .rotl, .rotr, .clz, .ctz:
             return OpInfo(outs: 1, ins: 2)
+        case .flagsAdd, .flagsSub:
+            return OpInfo(outs: 1, ins: 2, usesWidth: true)
+        case .flagsAdc, .flagsSbb:
+            return OpInfo(outs: 1, ins: 3, usesWidth: true)
+        case .flagsLogic:
+            return OpInfo(outs: 1, ins: 1, usesWidth: true)
         case .extract, .sextract:
             return OpInfo(outs: 1, ins: 1, imm: .bitField)
         case .deposit:
@@ -130,6 +140,11 @@ public enum Op: UInt8, CaseIterable, Sendable {
         case .clz: "clz"
         case .ctz: "ctz"
         case .ctpop: "ctpop"
+        case .flagsAdd: "flags_add"
+        case .flagsSub: "flags_sub"
+        case .flagsAdc: "flags_adc"
+        case .flagsSbb: "flags_sbb"
+        case .flagsLogic: "flags_logic"
         case .ldEnv: "ld_env"
         case .stEnv: "st_env"
         case .load: "qemu_ld"
@@ -172,15 +187,18 @@ public struct OpInfo: Sendable {
     public var imm: Immediate
     public var usesCond: Bool
     public var usesMemOp: Bool
+    /// `aux` is log2 of an operand width in bytes (the flags ops).
+    public var usesWidth: Bool
     public var flags: Flags
 
     init(outs: Int, ins: Int, imm: Immediate = .none, usesCond: Bool = false, usesMemOp: Bool = false,
-         flags: Flags = []) {
+         usesWidth: Bool = false, flags: Flags = []) {
         self.outs = outs
         self.ins = ins
         self.imm = imm
         self.usesCond = usesCond
         self.usesMemOp = usesMemOp
+        self.usesWidth = usesWidth
         self.flags = flags
     }
 }

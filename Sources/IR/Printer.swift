@@ -30,6 +30,7 @@ extension IRBlock {
         for i in 0..<info.ins where !inst.input(i).isNone { operands.append(self.name(of: inst.input(i))) }
         if info.usesCond { operands.append(inst.cond.name) }
         if info.usesMemOp { operands.append(inst.memOp.description) }
+        if info.usesWidth { operands.append("w\(inst.widthBytes * 8)") }
         switch info.imm {
         case .none: break
         case .bitField: operands.append("\(inst.bitPosition), \(inst.bitLength)")

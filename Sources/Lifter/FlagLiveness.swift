@@ -91,14 +91,9 @@ enum FlagLiveness {
         }
     }
 
-    /// The bits of `IRBlock.deadAtChainedExit` for `flags`.
+    /// The bits of `IRBlock.deadAtChainedExit` for `flags`: the flags word is one global, dead
+    /// only when all six are.
     static func globalMask(_ flags: FlagSet) -> UInt64 {
-        var mask: UInt64 = 0
-        let pairs: [(FlagSet, Int)] = [(.cf, 17), (.pf, 18), (.af, 19), (.zf, 20), (.sf, 21), (.of, 22)]
-        for (flag, global) in pairs where flags.contains(flag) {
-            precondition(X86Globals.layout.globals[global].name == ["cf", "pf", "af", "zf", "sf", "of"][global - 17])
-            mask |= 1 << UInt64(global)
-        }
-        return mask
+        flags == .all ? 1 << UInt64(X86Globals.flags.index) : 0
     }
 }

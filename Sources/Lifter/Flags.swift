@@ -1,12 +1,42 @@
 import IR
 
-/// New values of the status flags, each 0 or 1; nil leaves the flag as it is.
+/// New values of the status flags: single flags, each 0 or 1 (nil leaves the flag as it is),
+/// and/or a whole word in EFLAGS layout whose `wordMask` bits are new (from a flags op).
 struct FlagValues {
     var cf, pf, af, zf, sf, of: Temp?
+    var word: Temp?
+    var wordMask: UInt64 = 0
+    /// The word holds no bits outside the status flags (it comes from a flags op).
+    var wordIsClean = false
+
+    init(cf: Temp? = nil, pf: Temp? = nil, af: Temp? = nil, zf: Temp? = nil, sf: Temp? = nil, of: Temp? = nil) {
+        self.cf = cf
+        self.pf = pf
+        self.af = af
+        self.zf = zf
+        self.sf = sf
+        self.of = of
+    }
+
+    init(word: Temp, mask: UInt64, clean: Bool = false) {
+        self.word = word
+        wordMask = mask
+        wordIsClean = clean
+    }
 }
 
-/// Status flags: each is its own i64 global holding 0 or 1, written once per instruction so the
-/// optimizer can drop the ones overwritten before any read.
+/// A single status flag: its bit in the flags word.
+enum Flag: UInt64 {
+    case cf = 0x1, pf = 0x4, af = 0x10, zf = 0x40, sf = 0x80, of = 0x800
+
+    var position: Int { rawValue.trailingZeroBitCount }
+}
+
+/// Status flags live in one global, `X86Globals.flags`, in EFLAGS layout. The common
+/// instructions (ADD, SUB, CMP, logic, INC, DEC, NEG, ADC, SBB) get the whole word from one flags
+/// op, which the backend computes with the host's own flags; the rest compute single flags and
+/// merge them in. Written once per instruction, so the optimizer drops the word when it is
+/// overwritten before any read, and conditions test it with one `tstne`.
 ///
 /// Flags the SDM leaves undefined are set as this project's reference host (AMD EPYC, Zen) sets
 /// them, measured by running each instruction natively over 20,000 random inputs and flag states:
@@ -43,12 +73,38 @@ struct FlagValues {
 /// | BEXTR                          | SF   | 0                                                        |
 extension BlockTranslator {
     mutating func commit(_ f: FlagValues) {
-        if let v = f.cf { ir.mov(X86Globals.cf, v) }
-        if let v = f.pf { ir.mov(X86Globals.pf, v) }
-        if let v = f.af { ir.mov(X86Globals.af, v) }
-        if let v = f.zf { ir.mov(X86Globals.zf, v) }
-        if let v = f.sf { ir.mov(X86Globals.sf, v) }
-        if let v = f.of { ir.mov(X86Globals.of, v) }
+        let word = merged(f)
+        if !word.isNone { ir.mov(X86Globals.flags, word) }
+    }
+
+    /// The flags word after `f`, or `Temp.none` when `f` changes nothing.
+    mutating func merged(_ f: FlagValues) -> Temp {
+        var mask = f.wordMask
+        var packed = f.word.map { f.wordIsClean && f.wordMask == StatusFlags.all ? $0 : op(.and, $0, f.wordMask) }
+        let singles: [(Temp?, Flag)] = [(f.cf, .cf), (f.pf, .pf), (f.af, .af), (f.zf, .zf), (f.sf, .sf), (f.of, .of)]
+        for (value, flag) in singles {
+            guard let value else { continue }
+            mask |= flag.rawValue
+            let placed = flag.position == 0 ? value : op(.shl, value, UInt64(flag.position))
+            packed = packed.map { op(.or, $0, placed) } ?? placed
+        }
+        guard let packed else { return .none }
+        if mask == StatusFlags.all { return packed }
+        return op(.or, op(.and, X86Globals.flags, ~mask), packed)
+    }
+
+    /// One status flag as 0 or 1.
+    mutating func readFlag(_ flag: Flag) -> Temp {
+        ir.extract(.i64, X86Globals.flags, position: flag.position, length: 1)
+    }
+
+    /// The whole flags word from a flags op on `bytes`-wide operands.
+    mutating func flagsWord(_ o: Op, _ inputs: [Temp], bytes: Int) -> Temp {
+        let d = ir.newLocal(.i64)
+        var inst = Inst(o, .i64, aux: UInt8(bytes.trailingZeroBitCount), d0: d)
+        for (i, t) in inputs.enumerated() { inst.setInput(i, t) }
+        ir.emit(inst)
+        return d
     }
 
     var zero: Temp { mutating get { constant(0) } }
@@ -74,22 +130,16 @@ extension BlockTranslator {
         FlagValues(pf: parityFlag(r), zf: zeroFlag(r), sf: signFlag(r, bytes: bytes))
     }
 
-    /// Flags of r = a + b (+ carry in). Operands and result are zero-extended `bytes`-wide values.
-    mutating func addFlags(_ a: Temp, _ b: Temp, _ r: Temp, bytes: Int, carryIn: Bool = false) -> FlagValues {
-        var f = resultFlags(r, bytes: bytes)
-        f.cf = carryIn ? carryOut(a, b, r, bytes: bytes) : setcond(.ltu, r, a)
-        f.af = auxiliaryFlag(a, b, r)
-        f.of = signFlag(op(.and, op(.xor, a, r), op(.xor, b, r)), bytes: bytes)
-        return f
+    /// Flags of a + b (+ carry, 0 or 1). Operands are zero-extended `bytes`-wide values.
+    mutating func addFlags(_ a: Temp, _ b: Temp, bytes: Int, carry: Temp? = nil) -> FlagValues {
+        let word = carry.map { flagsWord(.flagsAdc, [a, b, $0], bytes: bytes) } ?? flagsWord(.flagsAdd, [a, b], bytes: bytes)
+        return FlagValues(word: word, mask: StatusFlags.all, clean: true)
     }
 
-    /// Flags of r = a - b (- borrow in).
-    mutating func subFlags(_ a: Temp, _ b: Temp, _ r: Temp, bytes: Int, borrowIn: Bool = false) -> FlagValues {
-        var f = resultFlags(r, bytes: bytes)
-        f.cf = borrowIn ? borrowOut(a, b, r, bytes: bytes) : setcond(.ltu, a, b)
-        f.af = auxiliaryFlag(a, b, r)
-        f.of = signFlag(op(.and, op(.xor, a, b), op(.xor, a, r)), bytes: bytes)
-        return f
+    /// Flags of a - b (- borrow, 0 or 1).
+    mutating func subFlags(_ a: Temp, _ b: Temp, bytes: Int, borrow: Temp? = nil) -> FlagValues {
+        let word = borrow.map { flagsWord(.flagsSbb, [a, b, $0], bytes: bytes) } ?? flagsWord(.flagsSub, [a, b], bytes: bytes)
+        return FlagValues(word: word, mask: StatusFlags.all, clean: true)
     }
 
     /// The carry out of the top bit of a + b + c = r: (a & b) | ((a | b) & ~r).
@@ -104,38 +154,33 @@ extension BlockTranslator {
 
     /// Flags of AND, OR, XOR and TEST: CF = OF = 0; AF = 0 (undefined; the host's value).
     mutating func logicFlags(_ r: Temp, bytes: Int) -> FlagValues {
-        var f = resultFlags(r, bytes: bytes)
-        f.cf = zero
-        f.of = zero
-        f.af = zero
-        return f
+        FlagValues(word: flagsWord(.flagsLogic, [r], bytes: bytes), mask: StatusFlags.all, clean: true)
     }
 
     // MARK: Conditions
 
-    /// The flag expression tested by condition code `cc` (0 = O ... 15 = G) before its low bit
-    /// inverts it: O, B, E, BE, S, P, L, LE.
-    mutating func conditionBase(_ cc: UInt8) -> Temp {
+    /// `(value, mask, cond)` such that condition `cc` (0 = O ... 15 = G) holds exactly when
+    /// `value cond mask` (`tstne`: some bit of the mask is set; `tsteq`: none is).
+    mutating func conditionTest(_ cc: UInt8) -> (Temp, Temp, Cond) {
+        let flags = X86Globals.flags
+        let value: Temp, mask: UInt64
         switch (cc >> 1) & 7 {
-        case 0: return X86Globals.of
-        case 1: return X86Globals.cf
-        case 2: return X86Globals.zf
-        case 3: return op(.or, X86Globals.cf, X86Globals.zf)
-        case 4: return X86Globals.sf
-        case 5: return X86Globals.pf
-        case 6: return op(.xor, X86Globals.sf, X86Globals.of)
-        default: return op(.or, X86Globals.zf, op(.xor, X86Globals.sf, X86Globals.of))
+        case 0: (value, mask) = (flags, Flag.of.rawValue)
+        case 1: (value, mask) = (flags, Flag.cf.rawValue)
+        case 2: (value, mask) = (flags, Flag.zf.rawValue)
+        case 3: (value, mask) = (flags, Flag.cf.rawValue | Flag.zf.rawValue)
+        case 4: (value, mask) = (flags, Flag.sf.rawValue)
+        case 5: (value, mask) = (flags, Flag.pf.rawValue)
+        // flags ^ (flags >> 4) has SF xor OF at bit 7 and ZF (xor bit 10, always 0) at bit 6.
+        case 6: (value, mask) = (op(.xor, flags, op(.shr, flags, 4)), Flag.sf.rawValue)
+        default: (value, mask) = (op(.xor, flags, op(.shr, flags, 4)), Flag.sf.rawValue | Flag.zf.rawValue)
         }
-    }
-
-    /// `(value, cond)` such that condition `cc` holds exactly when `value cond 0`.
-    mutating func conditionTest(_ cc: UInt8) -> (Temp, Cond) {
-        (conditionBase(cc), cc & 1 == 0 ? .ne : .eq)
+        return (value, constant(mask), cc & 1 == 0 ? .tstne : .tsteq)
     }
 
     /// Condition `cc` as 0 or 1.
     mutating func conditionValue(_ cc: UInt8) -> Temp {
-        let base = conditionBase(cc)
-        return cc & 1 == 0 ? base : op(.xor, base, 1)
+        let (value, mask, cond) = conditionTest(cc)
+        return setcond(cond, value, mask)
     }
 }

@@ -13,16 +13,18 @@ extension BlockTranslator {
         switch m {
         case .add:
             r = zeroExtend(op(.add, a, b), from: w)
-            flags = addFlags(a, b, r, bytes: w)
+            flags = addFlags(a, b, bytes: w)
         case .adc:
-            r = zeroExtend(op(.add, op(.add, a, b), X86Globals.cf), from: w)
-            flags = addFlags(a, b, r, bytes: w, carryIn: true)
+            let carry = readFlag(.cf)
+            r = zeroExtend(op(.add, op(.add, a, b), carry), from: w)
+            flags = addFlags(a, b, bytes: w, carry: carry)
         case .sub, .cmp:
             r = zeroExtend(op(.sub, a, b), from: w)
-            flags = subFlags(a, b, r, bytes: w)
+            flags = subFlags(a, b, bytes: w)
         case .sbb:
-            r = zeroExtend(op(.sub, op(.sub, a, b), X86Globals.cf), from: w)
-            flags = subFlags(a, b, r, bytes: w, borrowIn: true)
+            let borrow = readFlag(.cf)
+            r = zeroExtend(op(.sub, op(.sub, a, b), borrow), from: w)
+            flags = subFlags(a, b, bytes: w, borrow: borrow)
         case .and, .test:
             r = op(.and, a, b)
             flags = logicFlags(r, bytes: w)
@@ -46,13 +48,13 @@ extension BlockTranslator {
         switch m {
         case .inc, .dec:
             let r = zeroExtend(op(m == .inc ? .add : .sub, a, 1), from: w)
-            var flags = m == .inc ? addFlags(a, one, r, bytes: w) : subFlags(a, one, r, bytes: w)
-            flags.cf = nil
+            var flags = m == .inc ? addFlags(a, one, bytes: w) : subFlags(a, one, bytes: w)
+            flags.wordMask &= ~StatusFlags.cf
             write(destination, r)
             commit(flags)
         case .neg:
             let r = zeroExtend(unary(.neg, a), from: w)
-            let flags = subFlags(zero, a, r, bytes: w)
+            let flags = subFlags(zero, a, bytes: w)
             write(destination, r)
             commit(flags)
         default:  // .not
@@ -67,11 +69,11 @@ extension BlockTranslator {
         let destination = locate(operand: 0, bytes: w)
         let a = read(destination)
         let b = read(locate(operand: 1, bytes: w))
-        let carry = overflow ? X86Globals.of : X86Globals.cf
+        let carry = readFlag(overflow ? .of : .cf)
         let r = zeroExtend(op(.add, op(.add, a, b), carry), from: w)
         let out = carryOut(a, b, r, bytes: w)
         write(destination, r)
-        ir.mov(carry, out)
+        commit(overflow ? FlagValues(of: out) : FlagValues(cf: out))
         return .next
     }
 }

@@ -32,7 +32,7 @@ extension BlockTranslator {
         case .btc: write(location, op(.xor, value, mask))
         default: break
         }
-        ir.mov(X86Globals.cf, selected)
+        commit(FlagValues(cf: selected))
         return .next
     }
 

@@ -75,9 +75,9 @@ extension BlockTranslator {
 
     mutating func liftConditionalJump() -> Flow {
         guard case .relative(let target) = insn[0] else { return raise(MIMIC_EXC_UD) }
-        let (value, cond) = conditionTest(insn.condition)
+        let (value, mask, cond) = conditionTest(insn.condition)
         let taken = ir.newLabel()
-        ir.brcond(cond, .i64, value, zero, taken)
+        ir.brcond(cond, .i64, value, mask, taken)
         leave(to: insn.nextAddress, slot: 0)
         ir.setLabel(taken)
         leave(to: target, slot: 1)
@@ -122,8 +122,8 @@ extension BlockTranslator {
             writeGPR(number: 1, bytes: counterBytes, remaining)
             let nonzero = setcond(.ne, remaining, 0)
             switch m {
-            case .loope: taken = op(.and, nonzero, X86Globals.zf)
-            case .loopne: taken = op(.andc, nonzero, X86Globals.zf)
+            case .loope: taken = op(.and, nonzero, readFlag(.zf))
+            case .loopne: taken = op(.andc, nonzero, readFlag(.zf))
             default: taken = nonzero
             }
         }

@@ -30,7 +30,7 @@ extension BlockTranslator {
         let a = snapshot(read(destination))
         let b = read(source)
         let r = zeroExtend(op(.add, a, b), from: w)
-        let flags = addFlags(a, b, r, bytes: w)
+        let flags = addFlags(a, b, bytes: w)
         if case .memory = destination {
             write(destination, r)
             write(source, a)
@@ -53,7 +53,7 @@ extension BlockTranslator {
         let d = snapshot(read(destination))
         let s = read(locate(operand: 1, bytes: w))
         let r = zeroExtend(op(.sub, accumulator, d), from: w)
-        let flags = subFlags(accumulator, d, r, bytes: w)
+        let flags = subFlags(accumulator, d, bytes: w)
         let rax = X86Globals.gpr(0)
         let loadedAccumulator = movcond(.eq, accumulator, d, rax, mergedGPR(Register.gpr(0, bytes: w), d))
         switch destination {
@@ -102,7 +102,7 @@ extension BlockTranslator {
         let rax = X86Globals.gpr(0), rdx = X86Globals.gpr(2)
         ir.mov(rax, movcond(.ne, equal, 0, rax, low))
         ir.mov(rdx, movcond(.ne, equal, 0, rdx, high))
-        ir.mov(X86Globals.zf, equal)
+        commit(FlagValues(zf: equal))
         return .next
     }
 }

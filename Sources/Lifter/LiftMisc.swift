@@ -5,9 +5,9 @@ import X86
 extension BlockTranslator {
     mutating func liftFlagInstruction(_ m: Mnemonic) -> Flow {
         switch m {
-        case .clc: ir.mov(X86Globals.cf, zero)
-        case .stc: ir.mov(X86Globals.cf, one)
-        case .cmc: ir.mov(X86Globals.cf, op(.xor, X86Globals.cf, 1))
+        case .clc: ir.mov(X86Globals.flags, op(.andc, X86Globals.flags, StatusFlags.cf))
+        case .stc: ir.mov(X86Globals.flags, op(.or, X86Globals.flags, StatusFlags.cf))
+        case .cmc: ir.mov(X86Globals.flags, op(.xor, X86Globals.flags, StatusFlags.cf))
         case .cld: ir.mov(X86Globals.df, zero)
         default: ir.mov(X86Globals.df, one)  // .std
         }

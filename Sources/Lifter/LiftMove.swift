@@ -52,8 +52,8 @@ extension BlockTranslator {
         let destination = locate(operand: 0, bytes: w)
         let source = read(locate(operand: 1, bytes: w))
         let old = read(destination)
-        let (value, cond) = conditionTest(insn.condition)
-        write(destination, movcond(cond, value, zero, source, old))
+        let (value, mask, cond) = conditionTest(insn.condition)
+        write(destination, movcond(cond, value, mask, source, old))
         return .next
     }
 

@@ -23,12 +23,8 @@ extension BlockTranslator {
             if c != 0 { commit(f) }
             return
         }
-        func keep(_ v: Temp?, _ global: Temp, _ t: inout Self) -> Temp? {
-            v.map { t.movcond(.eq, n, 0, global, $0) }
-        }
-        commit(FlagValues(cf: keep(f.cf, X86Globals.cf, &self), pf: keep(f.pf, X86Globals.pf, &self),
-                          af: keep(f.af, X86Globals.af, &self), zf: keep(f.zf, X86Globals.zf, &self),
-                          sf: keep(f.sf, X86Globals.sf, &self), of: keep(f.of, X86Globals.of, &self)))
+        let word = merged(f)
+        if !word.isNone { ir.mov(X86Globals.flags, movcond(.eq, n, 0, X86Globals.flags, word)) }
     }
 
     /// `v` when the count is nonzero, `x` when it is 0 (for formulas that need a count ≥ 1).
@@ -93,7 +89,7 @@ extension BlockTranslator {
             }
         default:  // .rcl, .rcr: a rotation through CF, of bits + 1 bits
             let left = m == .rcl
-            let carry = X86Globals.cf
+            let carry = readFlag(.cf)
             if w == 8 {
                 let k = n
                 let complement = op(.and, op(.sub, constant(64), k), 63)  // 64 - k for k ≥ 1

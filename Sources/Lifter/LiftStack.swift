@@ -65,12 +65,8 @@ extension BlockTranslator {
     mutating func flagsImage() -> Temp {
         let rest = ir.ldEnv(.i64, .u64, offset: StateOffset.eflagsRest)
         var image = op(.or, op(.and, rest, ~UInt64(0x3_0000)), 2)
-        let bits: [(Temp, UInt64)] = [(X86Globals.cf, 0), (X86Globals.pf, 2), (X86Globals.af, 4), (X86Globals.zf, 6),
-                                      (X86Globals.sf, 7), (X86Globals.df, 10), (X86Globals.of, 11)]
-        for (flag, position) in bits {
-            image = op(.or, image, position == 0 ? flag : op(.shl, flag, position))
-        }
-        return image
+        image = op(.or, image, X86Globals.flags)
+        return op(.or, image, op(.shl, X86Globals.df, 10))
     }
 
     mutating func liftPushFlags() -> Flow {
@@ -88,18 +84,14 @@ extension BlockTranslator {
         let rest = ir.ldEnv(.i64, .u64, offset: StateOffset.eflagsRest)
         let newRest = op(.or, op(.and, rest, ~writable), op(.and, value, writable))
         ir.stEnv(.i64, .u64, offset: StateOffset.eflagsRest, newRest)
-        commit(FlagValues(cf: bit(value, 0), pf: bit(value, 2), af: bit(value, 4), zf: bit(value, 6),
-                          sf: bit(value, 7), of: bit(value, 11)))
+        commit(FlagValues(word: value, mask: StatusFlags.all))
         ir.mov(X86Globals.df, bit(value, 10))
         return .next
     }
 
     /// LAHF: AH = SF:ZF:0:AF:0:PF:1:CF.
     mutating func liftLoadAHFromFlags() -> Flow {
-        var ah = op(.or, X86Globals.cf, 2)
-        for (flag, position) in [(X86Globals.pf, UInt64(2)), (X86Globals.af, 4), (X86Globals.zf, 6), (X86Globals.sf, 7)] {
-            ah = op(.or, ah, op(.shl, flag, position))
-        }
+        let ah = op(.or, op(.and, X86Globals.flags, 0xFF), 2)
         writeGPR(Register(.gpr8High, 4), ah)
         return .next
     }
@@ -107,7 +99,7 @@ extension BlockTranslator {
     /// SAHF: SF, ZF, AF, PF and CF from AH.
     mutating func liftStoreAHIntoFlags() -> Flow {
         let ah = readGPR(Register(.gpr8High, 4))
-        commit(FlagValues(cf: bit(ah, 0), pf: bit(ah, 2), af: bit(ah, 4), zf: bit(ah, 6), sf: bit(ah, 7)))
+        commit(FlagValues(word: ah, mask: StatusFlags.all & 0xFF))
         return .next
     }
 

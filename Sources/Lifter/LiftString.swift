@@ -21,7 +21,7 @@ extension BlockTranslator {
         if m == .cmps || m == .scas {
             // REPE repeats while ZF = 1, REPNE while ZF = 0.
             let whileEqual = !insn.prefixes.contains(.repne)
-            ir.brcond(whileEqual ? .eq : .ne, .i64, X86Globals.zf, zero, done)
+            ir.brcond(whileEqual ? .tsteq : .tstne, .i64, X86Globals.flags, constant(Flag.zf.rawValue), done)
         }
         ir.br(loop)
         ir.setLabel(done)
@@ -50,14 +50,14 @@ extension BlockTranslator {
         case .cmps:
             let x = load(source, bytes: w)
             let y = load(destinationIndex, bytes: w)
-            let flags = subFlags(x, y, zeroExtend(op(.sub, x, y), from: w), bytes: w)
+            let flags = subFlags(x, y, bytes: w)
             advance(6, by: step, addressWidth: a)
             advance(7, by: step, addressWidth: a)
             commit(flags)
         default:  // .scas
             let x = readGPR(number: 0, bytes: w)
             let y = load(destinationIndex, bytes: w)
-            let flags = subFlags(x, y, zeroExtend(op(.sub, x, y), from: w), bytes: w)
+            let flags = subFlags(x, y, bytes: w)
             advance(7, by: step, addressWidth: a)
             commit(flags)
         }

@@ -2,7 +2,8 @@ import CCPU
 import IR
 
 /// The globals every x86 block starts with: the general-purpose registers, rip, the status
-/// flags (one field each, 0 or 1), the direction flag and the FS/GS bases, in that order.
+/// flags (one word in EFLAGS layout, see `StatusFlags`), the direction flag and the FS/GS bases,
+/// in that order.
 public enum X86Globals {
     public static let layout: GlobalLayout = {
         let gprNames = ["rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
@@ -10,7 +11,7 @@ public enum X86Globals {
         let gprBase = MemoryLayout<MimicCPUState>.offset(of: \.gpr)!
         var globals = gprNames.enumerated().map { GlobalLayout.Global(name: $0.element, offset: gprBase + 8 * $0.offset, type: .i64) }
         let fields: [(String, PartialKeyPath<MimicCPUState>)] = [
-            ("rip", \.rip), ("cf", \.cf), ("pf", \.pf), ("af", \.af), ("zf", \.zf), ("sf", \.sf), ("of", \.of),
+            ("rip", \.rip), ("flags", \.flags),
             ("df", \.df), ("fs_base", \.fs_base), ("gs_base", \.gs_base),
         ]
         for (name, path) in fields {
@@ -24,9 +25,9 @@ public enum X86Globals {
     public static func gpr(_ n: Int) -> Temp { Temp(n) }
 
     public static let rip = Temp(16)
-    public static let cf = Temp(17), pf = Temp(18), af = Temp(19), zf = Temp(20), sf = Temp(21), of = Temp(22)
-    public static let df = Temp(23)
-    public static let fsBase = Temp(24), gsBase = Temp(25)
+    public static let flags = Temp(17)
+    public static let df = Temp(18)
+    public static let fsBase = Temp(19), gsBase = Temp(20)
 }
 
 /// Byte offsets of the CPU-state fields that are not globals.

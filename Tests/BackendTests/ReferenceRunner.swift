@@ -56,6 +56,9 @@ enum ReferenceRunner {
                 let (lo, hi) = Reference.mul2(signed: inst.op == .muls2, t, v(inst.a0), v(inst.a1))
                 set(inst.d0, lo)
                 set(inst.d1, hi)
+            case .flagsAdd, .flagsSub, .flagsAdc, .flagsSbb, .flagsLogic:
+                // The x86 flags ops are checked against the host CPU by the differential tests.
+                set(inst.d0, Evaluate.pure(inst, v(inst.a0), v(inst.a1), inst.a2.isNone ? 0 : v(inst.a2), 0).0)
             case .setcond: set(inst.d0, inst.cond.holds(v(inst.a0), v(inst.a1), t) ? 1 : 0)
             case .movcond: set(inst.d0, inst.cond.holds(v(inst.a0), v(inst.a1), t) ? v(inst.a2) : v(inst.a3))
             case .deposit, .extract, .sextract:

@@ -89,18 +89,8 @@ final class TestMachine {
 
     /// Status flags as an EFLAGS-style mask (CF 0, PF 2, AF 4, ZF 6, SF 7, OF 11).
     var flags: UInt64 {
-        get {
-            let s = cpu.pointee
-            return s.cf | s.pf << 2 | s.af << 4 | s.zf << 6 | s.sf << 7 | s.of << 11
-        }
-        set {
-            cpu.pointee.cf = newValue & 1
-            cpu.pointee.pf = newValue >> 2 & 1
-            cpu.pointee.af = newValue >> 4 & 1
-            cpu.pointee.zf = newValue >> 6 & 1
-            cpu.pointee.sf = newValue >> 7 & 1
-            cpu.pointee.of = newValue >> 11 & 1
-        }
+        get { cpu.pointee.flags }
+        set { cpu.pointee.flags = newValue & 0x8D5 }
     }
 
     /// Runs `list` lifted as one block; returns the exit reason.

@@ -63,3 +63,17 @@ extension X86Encoder {
         rr(w, 0x0F40 | UInt32(cc.rawValue), reg: dst.rawValue, rm: src)
     }
 }
+
+extension X86Encoder {
+    /// BT r, imm8 (0F BA /4 ib): CF = bit `bit` of r.
+    public mutating func bt(_ w: Width, _ r: GPR, bit: UInt8) {
+        rr(w, 0x0FBA, reg: 4, rm: r)
+        byte(bit)
+    }
+
+    /// PUSHFQ (9C): pushes RFLAGS, the way generated code reads the host's status flags.
+    public mutating func pushFlags() {
+        begin()
+        byte(0x9C)
+    }
+}

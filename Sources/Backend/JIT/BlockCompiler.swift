@@ -185,6 +185,7 @@ struct BlockCompiler {
         case .clz: lowerCountZeros(inst, leading: true)
         case .ctz: lowerCountZeros(inst, leading: false)
         case .ctpop: lowerPopcount(inst)
+        case .flagsAdd, .flagsSub, .flagsAdc, .flagsSbb, .flagsLogic: lowerFlags(inst)
         case .ldEnv: lowerLoadEnv(inst)
         case .stEnv: lowerStoreEnv(inst)
         case .load: lowerGuestLoad(inst)

@@ -38,8 +38,10 @@ typedef struct __attribute__((aligned(16))) MimicXMM { uint64_t lo, hi; } MimicX
 typedef struct MimicCPUState {
     uint64_t gpr[16];           // RAX..R15, in encoding order
     uint64_t rip;
-    // Status flags, one field each, holding 0 or 1: generated code computes only the live ones.
-    uint64_t cf, pf, af, zf, sf, of;
+    // The status flags CF PF AF ZF SF OF at their EFLAGS bit positions (0, 2, 4, 6, 7, 11), all
+    // other bits 0: generated code captures them from the host's own flags in one step and
+    // tests them with one instruction.
+    uint64_t flags;
     uint64_t df;                // direction flag, 0 or 1
     uint64_t eflags_rest;       // every other EFLAGS bit (bit 1 reads as 1; IF, TF, AC, ID...)
     uint64_t fs_base, gs_base;

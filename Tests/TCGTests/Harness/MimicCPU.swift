@@ -21,12 +21,8 @@ enum MimicCPU {
             for i in 0..<16 { raw.storeBytes(of: input.gpr[i], toByteOffset: i * 8, as: UInt64.self) }
         }
         cpu.pointee.rip = Layout.code
-        cpu.pointee.cf = bit(input.flags, .cf)
-        cpu.pointee.pf = bit(input.flags, .pf)
-        cpu.pointee.af = bit(input.flags, .af)
-        cpu.pointee.zf = bit(input.flags, .zf)
-        cpu.pointee.sf = bit(input.flags, .sf)
-        cpu.pointee.of = bit(input.flags, .of)
+        let status: [(Flags, UInt64)] = [(.cf, 0), (.pf, 2), (.af, 4), (.zf, 6), (.sf, 7), (.of, 11)]
+        cpu.pointee.flags = status.reduce(0) { $0 | bit(input.flags, $1.0) << $1.1 }
         cpu.pointee.df = bit(input.flags, .df)
         cpu.pointee.exception = UInt64(MIMIC_EXC_NONE)
 
@@ -38,8 +34,7 @@ enum MimicCPU {
         }
         final.rip = cpu.pointee.rip
         let state = cpu.pointee
-        let named: [(Flags, UInt64)] = [(.cf, state.cf), (.pf, state.pf), (.af, state.af), (.zf, state.zf),
-                                         (.sf, state.sf), (.of, state.of), (.df, state.df)]
+        let named: [(Flags, UInt64)] = status.map { ($0.0, state.flags >> $0.1 & 1) } + [(.df, state.df)]
         final.flags = Flags(named.filter { $0.1 != 0 }.map(\.0))
         let stop: Stop
         switch reason {
