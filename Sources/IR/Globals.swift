@@ -13,8 +13,14 @@ public struct GlobalLayout: Sendable {
     }
 
     public var globals: [Global]
+    /// The global that holds the guest program counter: `goto_tb` writes its target there on
+    /// the way out of generated code (and only then, so chained blocks never store it).
+    public var programCounter: Int
 
-    public init(_ globals: [Global]) { self.globals = globals }
+    public init(_ globals: [Global], programCounter: Int = 0) {
+        self.globals = globals
+        self.programCounter = programCounter
+    }
 
     public var count: Int { globals.count }
 }

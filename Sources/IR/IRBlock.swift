@@ -166,7 +166,8 @@ public struct IRBlock: Sendable {
     public mutating func brcond(_ c: Cond, _ type: IRType, _ a: Temp, _ b: Temp, _ label: Int) {
         emit(Inst(.brcond, type, aux: c.rawValue, a0: a, a1: b, imm: Int64(label)))
     }
-    public mutating func gotoTB(_ slot: Int) { emit(Inst(.gotoTB, imm: Int64(slot))) }
+    /// Continues at guest `pc` through chaining slot `slot`.
+    public mutating func gotoTB(_ slot: Int, pc: UInt64) { emit(Inst(.gotoTB, aux: UInt8(slot), imm: Int64(bitPattern: pc))) }
     public mutating func exitTB(_ reason: Int32) { emit(Inst(.exitTB, imm: Int64(reason))) }
     public mutating func lookupAndGoto(_ pc: Temp) { emit(Inst(.lookupAndGoto, a0: pc)) }
 }

@@ -31,6 +31,8 @@ public struct Inst: Sendable {
 
     public var cond: Cond { Cond(rawValue: aux) ?? .eq }
     public var memOp: MemOp { MemOp(raw: aux) }
+    /// For `gotoTB`: the chaining slot.
+    public var slot: Int { Int(aux) }
     /// For the flags ops: the operand width in bytes.
     public var widthBytes: Int { 1 << Int(aux & 3) }
     /// For `deposit`, `extract` and `sextract`.

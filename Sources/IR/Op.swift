@@ -44,7 +44,8 @@ public enum Op: UInt8, CaseIterable, Sendable {
     case insnStart
     // label #imm is here / jump to label #imm / jump to label #imm when a0 cond a1
     case setLabel, br, brcond
-    // continue at the block chained into slot #imm, or leave with MIMIC_EXIT_CHAIN<imm>
+    // continue at the block chained into slot #aux, or leave with MIMIC_EXIT_CHAIN<aux> after
+    // storing imm (the target's guest pc) into the layout's program-counter global
     case gotoTB
     // leave generated code with reason imm (MIMIC_EXIT_*)
     case exitTB
@@ -93,7 +94,7 @@ public enum Op: UInt8, CaseIterable, Sendable {
         case .brcond:
             return OpInfo(outs: 0, ins: 2, imm: .label, usesCond: true, flags: [.sideEffects, .basicBlockEnd])
         case .gotoTB:
-            return OpInfo(outs: 0, ins: 0, imm: .slot, flags: [.sideEffects, .basicBlockEnd, .leavesBlock])
+            return OpInfo(outs: 0, ins: 0, imm: .pc, flags: [.sideEffects, .basicBlockEnd, .leavesBlock])
         case .exitTB:
             return OpInfo(outs: 0, ins: 0, imm: .exitReason, flags: [.sideEffects, .basicBlockEnd, .leavesBlock])
         case .lookupAndGoto:

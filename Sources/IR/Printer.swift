@@ -36,7 +36,8 @@ extension IRBlock {
         case .bitField: operands.append("\(inst.bitPosition), \(inst.bitLength)")
         case .offset: operands.append("env+0x" + String(inst.imm, radix: 16))
         case .helper: name += " " + Helpers[Int(inst.imm)].name
-        case .pc: break
+        case .pc:
+            if inst.op == .gotoTB { operands.append("$\(inst.slot), 0x" + String(UInt64(bitPattern: inst.imm), radix: 16)) }
         case .label: operands.append("$L\(inst.imm)")
         case .slot: operands.append("$\(inst.imm)")
         case .exitReason: operands.append("$\(inst.imm)")

@@ -14,6 +14,8 @@ public final class InterpretedBlock: @unchecked Sendable {
     /// A constant's value, or a global's byte offset in the CPU state.
     let tempValues: UnsafeMutableBufferPointer<UInt64>
     let tempKinds: UnsafeMutableBufferPointer<Kind>
+    /// Where `gotoTB` stores its target: the program counter's byte offset in the CPU state.
+    let programCounterOffset: Int
 
     public init(_ block: IRBlock) {
         insts = .allocate(capacity: block.insts.count)
@@ -23,6 +25,7 @@ public final class InterpretedBlock: @unchecked Sendable {
         for (i, inst) in block.insts.enumerated() where inst.op == .setLabel {
             labelTargets[Int(inst.imm)] = Int32(i)
         }
+        programCounterOffset = block.layout.globals[block.layout.programCounter].offset
         tempValues = .allocate(capacity: block.temps.count)
         tempKinds = .allocate(capacity: block.temps.count)
         for (i, info) in block.temps.enumerated() {

@@ -90,7 +90,10 @@ public final class Interpreter {
                     cpu.pointee.rip = pc
                     return Int32(MIMIC_EXIT_EXCEPTION)
                 }
-            case .gotoTB, .exitTB:
+            case .gotoTB:
+                (env + block.programCounterOffset).storeBytes(of: UInt64(bitPattern: inst.imm), as: UInt64.self)
+                return Int32(inst.slot)
+            case .exitTB:
                 return Int32(inst.imm)
             case .lookupAndGoto:
                 return Int32(MIMIC_EXIT_LOOKUP)

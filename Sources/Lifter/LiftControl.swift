@@ -8,8 +8,7 @@ extension BlockTranslator {
 
     /// Continues at `address` through chaining slot `slot`.
     mutating func leave(to address: UInt64, slot: Int = 0) {
-        ir.mov(X86Globals.rip, constant(address))
-        ir.gotoTB(slot)
+        ir.gotoTB(slot, pc: address)
         switch chainedTargetCount {
         case 0: chainedTargets.0 = address
         case 1: chainedTargets.1 = address

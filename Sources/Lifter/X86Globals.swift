@@ -17,7 +17,7 @@ public enum X86Globals {
         for (name, path) in fields {
             globals.append(GlobalLayout.Global(name: name, offset: MemoryLayout<MimicCPUState>.offset(of: path)!, type: .i64))
         }
-        return GlobalLayout(globals)
+        return GlobalLayout(globals, programCounter: 16)
     }()
 
     /// General-purpose register `n` (0 = rax ... 15 = r15).

@@ -45,7 +45,7 @@ struct DeadCodePass {
         globalCount = block.globalCount
         precondition(globalCount <= 64, "global liveness is a 64-bit mask")
         allGlobals = globalCount == 64 ? ~0 : (1 << UInt64(globalCount)) - 1
-        chainedExitLive = allGlobals & ~block.deadAtChainedExit
+        chainedExitLive = allGlobals & ~block.deadAtChainedExit & ~(1 << UInt64(block.layout.programCounter))
         crossing = Optimizer.localsCrossingBasicBlocks(block)
         keep = [Bool](repeating: true, count: block.insts.count)
         localStamp = [UInt32](repeating: 0, count: block.temps.count)

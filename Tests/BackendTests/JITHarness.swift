@@ -13,9 +13,11 @@ final class JITHarness {
     let jumpCacheEntries = 256
 
     static let gprOffset = MemoryLayout<MimicCPUState>.offset(of: \.gpr)!
+    /// Eight globals on the GPR slots, then the program counter that `goto_tb` writes.
     static let layout = GlobalLayout((0..<8).map {
         GlobalLayout.Global(name: "g\($0)", offset: gprOffset + 8 * $0, type: $0 < 4 ? .i64 : .i32)
-    })
+    } + [GlobalLayout.Global(name: "pc", offset: MemoryLayout<MimicCPUState>.offset(of: \.rip)!, type: .i64)],
+    programCounter: 8)
 
     init(features: HostFeatures? = nil) throws {
         jit = try JIT(codeBufferBytes: 4 << 20, features: features)

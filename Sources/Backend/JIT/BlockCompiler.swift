@@ -34,6 +34,8 @@ struct BlockCompiler {
     var stubs: [Stub] = []
     var hostToGuest: [(hostOffset: UInt32, guestPC: UInt64)] = []
     var gotoTBJumpOffsets = (-1, -1)
+    /// Byte offset of the guest program counter in the CPU state.
+    let programCounterOffset: Int32
     /// The guest pc of the instruction being compiled (from the last insnStart).
     var currentPC: UInt64
     /// Dead-operand bits of the op being compiled.
@@ -56,6 +58,7 @@ struct BlockCompiler {
         alloc = RegisterAllocator(block: block, crossing: liveness.crossing)
         labels = []
         currentPC = block.guestPC
+        programCounterOffset = Int32(block.layout.globals[block.layout.programCounter].offset)
         for _ in 0..<block.labelCount { labels.append(asm.newLabel()) }
     }
 

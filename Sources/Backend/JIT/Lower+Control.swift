@@ -30,8 +30,16 @@ extension BlockCompiler {
         asm.align(4, remainder: 3)
         let jump = asm.offset
         asm.jmp(absolute: asm.origin + UInt(jump + 5))
-        if inst.imm == 0 { gotoTBJumpOffsets.0 = jump } else { gotoTBJumpOffsets.1 = jump }
-        emitExit(Int32(truncatingIfNeeded: inst.imm))
+        if inst.slot == 0 { gotoTBJumpOffsets.0 = jump } else { gotoTBJumpOffsets.1 = jump }
+        // Not chained yet: leave with the target in the program counter.
+        let pc = inst.imm
+        if pc == Int64(Int32(truncatingIfNeeded: pc)) {
+            asm.mov(.b64, Mem(.r14, programCounterOffset), imm: Int32(truncatingIfNeeded: pc))
+        } else {
+            asm.movImm64(.rax, UInt64(bitPattern: pc))
+            asm.mov(.b64, Mem(.r14, programCounterOffset), .rax)
+        }
+        emitExit(Int32(inst.slot))
         alloc.forgetRegisters()
     }
 
