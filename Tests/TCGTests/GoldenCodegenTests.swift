@@ -405,26 +405,60 @@ enum GoldenCodegen {
         }
     }
 
-    /// The first region where the texts differ, in unified-diff style, with the case it is in.
-    static func diffExcerpt(expected: String, actual: String, context: Int = 3, limit: Int = 15) -> String {
+    /// Which cases differ, and the first region where the texts differ in unified-diff style.
+    static func diffExcerpt(expected: String, actual: String, context: Int = 3, limit: Int = 20) -> String {
         let old = expected.split(separator: "\n", omittingEmptySubsequences: false)
         let new = actual.split(separator: "\n", omittingEmptySubsequences: false)
+        var out = ""
+        let oldCases = cases(old), newCases = cases(new)
+        let changed = newCases.filter { oldCases[$0.key] != $0.value }.map(\.key).sorted()
+        let removed = oldCases.keys.filter { newCases[$0] == nil }.sorted()
+        func list(_ names: [String]) -> String {
+            names.prefix(12).joined(separator: "; ") + (names.count > 12 ? "; ... (\(names.count - 12) more)" : "")
+        }
+        if !changed.isEmpty { out += "cases changed or added (\(changed.count)): \(list(changed))\n" }
+        if !removed.isEmpty { out += "cases removed (\(removed.count)): \(list(removed))\n" }
+
         var first = 0
         while first < old.count, first < new.count, old[first] == new[first] { first += 1 }
-        var oldEnd = old.count, newEnd = new.count
-        while oldEnd > first, newEnd > first, old[oldEnd - 1] == new[newEnd - 1] {
-            oldEnd -= 1
-            newEnd -= 1
+        // The hunk ends where three lines agree again.
+        var (oldEnd, newEnd) = (old.count, new.count)
+        search: for distance in 1..<400 {
+            for a in 0...distance {
+                let (i, j) = (first + a, first + distance - a)
+                guard i + 3 <= old.count, j + 3 <= new.count else { continue }
+                if old[i..<i + 3].elementsEqual(new[j..<j + 3]) {
+                    (oldEnd, newEnd) = (i, j)
+                    break search
+                }
+            }
         }
-        var out = ""
-        if let header = old[..<first].last(where: { $0.hasPrefix("==== ") }) { out += "in case \(header)\n" }
+        if let header = old[..<first].last(where: { $0.hasPrefix("==== ") }) { out += "first difference in \(header)\n" }
         out += "@@ -\(first + 1),\(oldEnd - first) +\(first + 1),\(newEnd - first) @@\n"
         for l in old[max(0, first - context)..<first] { out += " \(l)\n" }
         for l in old[first..<min(oldEnd, first + limit)] { out += "-\(l)\n" }
         if oldEnd - first > limit { out += "-... (\(oldEnd - first - limit) more)\n" }
         for l in new[first..<min(newEnd, first + limit)] { out += "+\(l)\n" }
         if newEnd - first > limit { out += "+... (\(newEnd - first - limit) more)\n" }
+        for l in new[newEnd..<min(new.count, newEnd + context)] { out += " \(l)\n" }
         return out
+    }
+
+    /// Each case's text by its name (a summary table counts as one case).
+    static func cases(_ lines: [Substring]) -> [String: String] {
+        var result: [String: String] = [:]
+        var name = "(header)"
+        var text = ""
+        for line in lines {
+            if line.hasPrefix("==== ") {
+                result[name] = text
+                name = String(line.dropFirst(5).dropLast(5))
+                text = ""
+            }
+            text += line + "\n"
+        }
+        result[name] = text
+        return result
     }
 
     // MARK: Rendering
@@ -506,8 +540,8 @@ enum GoldenCodegen {
         return (out, measure)
     }
 
-    /// Where each goto_tb leads (from the `rip` write before it), and the flags the block
-    /// leaves uncomputed because its successors overwrite them.
+    /// Where each goto_tb leads (from the `rip` write before it), and the globals (flags) the
+    /// block need not leave exact because its successors overwrite them unread.
     static func exits(_ ir: IRBlock, pc: UInt64) -> String {
         var out = ""
         var target: String?
@@ -515,17 +549,16 @@ enum GoldenCodegen {
             if line.hasPrefix(" mov_i64 rip, $0x") {
                 target = String(line.dropFirst(" mov_i64 rip, $".count))
             } else if line.hasPrefix(" goto_tb ") {
-                let slot = line.dropFirst(" goto_tb ".count)
-                var text = "goto_tb \(slot) -> \(target ?? "?")"
-                if let t = target, UInt64(t.dropFirst(2), radix: 16) == pc { text += " (this block: chains to itself)" }
+                // "goto_tb $slot, 0xtarget", or "goto_tb $slot" after a write of the target to rip.
+                let parts = line.dropFirst(" goto_tb ".count).split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+                let to = parts.count > 1 ? parts[1] : target ?? "?"
+                var text = "goto_tb \(parts[0]) -> \(to)"
+                if to.hasPrefix("0x"), UInt64(to.dropFirst(2), radix: 16) == pc { text += " (this block: chains to itself)" }
                 out += text + "\n"
             }
         }
-        let names = ["cf", "pf", "af", "zf", "sf", "of"]
-        let dead = names.filter { name in
-            ir.layout.globals.firstIndex { $0.name == name }.map { ir.deadAtChainedExit & (1 << UInt64($0)) != 0 } ?? false
-        }
-        out += "flags dead at chained exits: " + (dead.isEmpty ? "none" : dead.joined(separator: " ")) + "\n"
+        let dead = ir.layout.globals.indices.filter { $0 < 64 && ir.deadAtChainedExit & (1 << UInt64($0)) != 0 }
+        out += "dead at chained exits: " + (dead.isEmpty ? "nothing" : dead.map { ir.layout.globals[$0].name }.joined(separator: " ")) + "\n"
         return out
     }
 
@@ -593,8 +626,8 @@ enum GoldenCodegen {
         }
         let fields: [(String, PartialKeyPath<MimicCPUState>)] = [
             ("exception", \.exception), ("error_code", \.error_code), ("fault_address", \.fault_address),
-            ("request", \.request), ("mem_base", \.mem_base), ("mem_size", \.mem_size),
-            ("jump_cache", \.jump_cache), ("jump_cache_mask", \.jump_cache_mask), ("eflags_rest", \.eflags_rest),
+            ("mem_base", \.mem_base), ("mem_size", \.mem_size),
+            ("jump_cache", \.jump_cache), ("jump_cache_mask", \.jump_cache_mask),
         ]
         return fields.first { MemoryLayout<MimicCPUState>.offset(of: $0.1) == offset }?.0
     }
