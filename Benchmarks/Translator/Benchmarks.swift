@@ -1,0 +1,27 @@
+import Benchmark
+
+/// Micro benchmarks of Mimic's translator (see README.md beside Package.swift for what each
+/// measures, the commands, and the figures).
+let benchmarks: @Sendable () -> Void = {
+    TranslationBenchmarks.register()
+    ExecutionBenchmarks.register()
+    DispatchBenchmarks.register()
+}
+
+enum Metrics {
+    /// Guest instructions per second of the timed work, one sample per iteration.
+    static let guestInstructionsPerSecond = BenchmarkMetric.custom(
+        "guest instructions/s", polarity: .prefersLarger, useScalingFactor: false)
+
+    /// How far the p90 may move from the checked-in threshold before the check fails. Wide,
+    /// because the project's machines are 2-core VMs shared with builds: the check is there to
+    /// catch a real regression (a lost fast path, a stage made quadratic), not noise.
+    static let throughputTolerance = BenchmarkThresholds(relative: [.p90: 35.0])
+}
+
+extension Benchmark {
+    /// Records `instructions` done in `nanoseconds` as one sample of guest instructions per second.
+    func measureRate(_ instructions: Int, _ nanoseconds: UInt64) {
+        measurement(Metrics.guestInstructionsPerSecond, Int(Double(instructions) * 1e9 / Double(max(nanoseconds, 1))))
+    }
+}
