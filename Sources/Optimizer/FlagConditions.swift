@@ -1,0 +1,183 @@
+import IR
+
+extension Optimizer {
+    /// Rewrites a condition that tests bits of a flags word (`tstne`/`tsteq` against a constant
+    /// mask) as a direct comparison of the operands the flags came from: `cmp a, b; jb` becomes
+    /// `brcond ltu a, b`. The flags op then often has no reader left and dead-code elimination
+    /// removes it, so a compare-and-branch costs what it does natively.
+    ///
+    /// It looks through the merges that partial flag writers (INC, DEC) produce and through the
+    /// `flags ^ (flags >> 4)` that signed conditions (L, LE, G, GE) test. It only rewrites when
+    /// the flags op is in the same basic block and its operands still hold the values it saw.
+    public static func foldFlagConditions(_ block: inout IRBlock) {
+        var pass = FlagConditionPass(block)
+        for inst in block.insts {
+            pass.visit(inst, &block)
+        }
+        block.insts = pass.out
+    }
+}
+
+struct FlagConditionPass {
+    var out: [Inst] = []
+    /// For each temp: how often the block writes it, where (in `out`) it was last written, and
+    /// in which basic block.
+    var writeCount: [UInt8]
+    var lastWrite: [Int32]
+    var writeBlock: [Int32]
+    var basicBlock: Int32 = 0
+
+    init(_ block: IRBlock) {
+        writeCount = [UInt8](repeating: 0, count: block.temps.count)
+        lastWrite = [Int32](repeating: -1, count: block.temps.count)
+        writeBlock = [Int32](repeating: -1, count: block.temps.count)
+        for inst in block.insts {
+            let info = inst.op.info
+            for o in 0..<info.outs where !inst.output(o).isNone {
+                let i = Int(inst.output(o).index)
+                if writeCount[i] < 2 { writeCount[i] += 1 }
+            }
+        }
+        for i in 0..<block.globalCount { writeCount[i] = 2 }
+        out.reserveCapacity(block.insts.count)
+    }
+
+    mutating func visit(_ original: Inst, _ block: inout IRBlock) {
+        var inst = original
+        switch inst.op {
+        case .brcond, .setcond, .movcond:
+            if inst.cond == .tstne || inst.cond == .tsteq, let mask = block.constValue(inst.a1),
+               let test = comparison(testing: inst.a0, mask: mask, &block) {
+                inst.aux = (inst.cond == .tstne ? test.cond : test.cond.inverted).rawValue
+                if test.type == inst.type || inst.op == .brcond {
+                    inst.type = test.type
+                    inst.a0 = test.a
+                    inst.a1 = test.b
+                } else {
+                    // setcond and movcond keep their result type: compare sign-extended i64s.
+                    inst.a0 = emit(.extsI32I64, .i64, test.a, &block)
+                    inst.a1 = emit(.extsI32I64, .i64, test.b, &block)
+                }
+            }
+        default:
+            break
+        }
+        append(inst, &block)
+    }
+
+    mutating func append(_ inst: Inst, _ block: inout IRBlock) {
+        out.append(inst)
+        let info = inst.op.info
+        for o in 0..<info.outs where !inst.output(o).isNone {
+            let i = Int(inst.output(o).index)
+            grow(to: i + 1)
+            lastWrite[i] = Int32(out.count - 1)
+            writeBlock[i] = basicBlock
+        }
+        if info.flags.contains(.basicBlockEnd) { basicBlock += 1 }
+    }
+
+    mutating func grow(to count: Int) {
+        while writeCount.count < count {
+            writeCount.append(1)
+            lastWrite.append(-1)
+            writeBlock.append(-1)
+        }
+    }
+
+    /// The op that wrote `t`, when `t` is a local written once, in the current basic block.
+    func definition(_ t: Temp) -> Inst? {
+        let i = Int(t.index)
+        guard i < writeCount.count, writeCount[i] == 1, writeBlock[i] == basicBlock, lastWrite[i] >= 0 else { return nil }
+        return out[Int(lastWrite[i])]
+    }
+
+    /// True when `t` has not been written since `def` (a single-write local) was.
+    func unchangedSince(_ t: Temp, _ def: Temp, _ block: IRBlock) -> Bool {
+        if block.isConst(t) { return true }
+        let i = Int(t.index)
+        return i >= lastWrite.count || lastWrite[i] < lastWrite[Int(def.index)]
+    }
+
+    /// The flags op that produced every bit of `mask` in `value`, looking through merges.
+    func flagsSource(_ value: Temp, mask: UInt64, _ block: IRBlock) -> (Inst, Temp)? {
+        guard let def = definition(value) else { return nil }
+        switch def.op {
+        case .flagsSub, .flagsLogic:
+            return (def, value)
+        case .and:
+            if let c = block.constValue(def.a1), c & mask == mask { return flagsSource(def.a0, mask: mask, block) }
+        case .or:
+            for (side, other) in [(def.a0, def.a1), (def.a1, def.a0)] {
+                if let s = definition(side), s.op == .and, let c = block.constValue(s.a1), c & mask == mask,
+                   let o = definition(other), o.op == .and, let oc = block.constValue(o.a1), oc & mask == 0 {
+                    return flagsSource(s.a0, mask: mask, block)
+                }
+            }
+        default:
+            break
+        }
+        return nil
+    }
+
+    struct Comparison {
+        var a: Temp
+        var b: Temp
+        var cond: Cond
+        var type: IRType
+    }
+
+    /// `a cond b` that holds exactly when `value & mask != 0`, or nil.
+    mutating func comparison(testing value: Temp, mask: UInt64, _ block: inout IRBlock) -> Comparison? {
+        var signed = false
+        var flagsMask = mask
+        var tested = value
+        // flags ^ (flags >> 4) has SF xor OF at bit 7 and ZF at bit 6.
+        if let def = definition(value), def.op == .xor, let shift = definition(def.a1), shift.op == .shr,
+           shift.a0 == def.a0, block.constValue(shift.a1) == 4, mask & ~(StatusFlags.sf | StatusFlags.zf) == 0 {
+            signed = true
+            flagsMask = StatusFlags.sf | StatusFlags.of | (mask & StatusFlags.zf)
+            tested = def.a0
+        }
+        guard let (flags, word) = flagsSource(tested, mask: flagsMask, block) else { return nil }
+        let a = flags.a0
+        let b = flags.op == .flagsSub ? flags.a1 : block.const(.i64, 0 as UInt64)
+        guard unchangedSince(a, word, block), unchangedSince(b, word, block) else { return nil }
+        let bytes = flags.widthBytes
+        if signed {
+            let cond: Cond = mask & StatusFlags.zf != 0 ? .le : .lt
+            switch bytes {
+            case 8: return Comparison(a: a, b: b, cond: cond, type: .i64)
+            case 4: return Comparison(a: emit(.truncI64I32, .i32, a, &block), b: emit(.truncI64I32, .i32, b, &block), cond: cond, type: .i32)
+            default:
+                let op: Op = bytes == 1 ? .ext8s : .ext16s
+                return Comparison(a: emit(op, .i64, a, &block), b: emit(op, .i64, b, &block), cond: cond, type: .i64)
+            }
+        }
+        switch (flags.op, mask) {
+        case (.flagsSub, StatusFlags.zf), (.flagsLogic, StatusFlags.zf), (.flagsLogic, StatusFlags.zf | StatusFlags.cf):
+            return Comparison(a: a, b: b, cond: .eq, type: .i64)
+        case (.flagsSub, StatusFlags.cf):
+            return Comparison(a: a, b: b, cond: .ltu, type: .i64)
+        case (.flagsSub, StatusFlags.cf | StatusFlags.zf):
+            return Comparison(a: a, b: b, cond: .leu, type: .i64)
+        case (.flagsLogic, StatusFlags.sf):
+            let sign: UInt64 = 1 << UInt64(8 * bytes - 1)
+            return Comparison(a: a, b: block.const(.i64, sign), cond: .tstne, type: .i64)
+        default:
+            return nil
+        }
+    }
+
+    /// Emits d = op(t) and returns d (constants fold at once).
+    mutating func emit(_ op: Op, _ type: IRType, _ t: Temp, _ block: inout IRBlock) -> Temp {
+        let d = block.newLocal(type)
+        var inst = Inst(op, type, d0: d, a0: t)
+        if let c = block.constValue(t) {
+            let value: UInt64 = Evaluate.pure(inst, c, 0, 0, 0).0
+            inst = Inst(.mov, type, d0: d, a0: block.const(type, value))
+        }
+        append(inst, &block)
+        return d
+    }
+}
