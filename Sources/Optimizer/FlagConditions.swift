@@ -9,12 +9,15 @@ extension Optimizer {
     /// It looks through the merges that partial flag writers (INC, DEC) produce and through the
     /// `flags ^ (flags >> 4)` that signed conditions (L, LE, G, GE) test. It only rewrites when
     /// the flags op is in the same basic block and its operands still hold the values it saw.
-    public static func foldFlagConditions(_ block: inout IRBlock) {
+    /// Returns true when it rewrote anything (the zero-extensions it adds may then fold away).
+    @discardableResult
+    public static func foldFlagConditions(_ block: inout IRBlock) -> Bool {
         var pass = FlagConditionPass(block)
         for inst in block.insts {
             pass.visit(inst, &block)
         }
         block.insts = pass.out
+        return pass.rewrote
     }
 }
 
@@ -26,6 +29,7 @@ struct FlagConditionPass {
     var lastWrite: [Int32]
     var writeBlock: [Int32]
     var basicBlock: Int32 = 0
+    var rewrote = false
 
     init(_ block: IRBlock) {
         writeCount = [UInt8](repeating: 0, count: block.temps.count)
@@ -48,6 +52,7 @@ struct FlagConditionPass {
         case .brcond, .setcond, .movcond:
             if inst.cond == .tstne || inst.cond == .tsteq, let mask = block.constValue(inst.a1),
                let test = comparison(testing: inst.a0, mask: mask, &block) {
+                rewrote = true
                 inst.aux = (inst.cond == .tstne ? test.cond : test.cond.inverted).rawValue
                 if test.type == inst.type || inst.op == .brcond {
                     inst.type = test.type
@@ -134,16 +139,17 @@ struct FlagConditionPass {
         var tested = value
         // flags ^ (flags >> 4) has SF xor OF at bit 7 and ZF at bit 6.
         if let def = definition(value), def.op == .xor, let shift = definition(def.a1), shift.op == .shr,
-           shift.a0 == def.a0, block.constValue(shift.a1) == 4, mask & ~(StatusFlags.sf | StatusFlags.zf) == 0 {
+           shift.a0 == def.a0, block.constValue(shift.a1) == 4, mask == StatusFlags.sf || mask == StatusFlags.sf | StatusFlags.zf {
             signed = true
             flagsMask = StatusFlags.sf | StatusFlags.of | (mask & StatusFlags.zf)
             tested = def.a0
         }
         guard let (flags, word) = flagsSource(tested, mask: flagsMask, block) else { return nil }
-        let a = flags.a0
-        let b = flags.op == .flagsSub ? flags.a1 : block.const(.i64, 0 as UInt64)
-        guard unchangedSince(a, word, block), unchangedSince(b, word, block) else { return nil }
+        guard unchangedSince(flags.a0, word, block), flags.op != .flagsSub || unchangedSince(flags.a1, word, block) else { return nil }
         let bytes = flags.widthBytes
+        // The flags op looks at the low `bytes` of its operands; so must the comparison.
+        let a = zeroExtend(flags.a0, bytes: bytes, &block)
+        let b = flags.op == .flagsSub ? zeroExtend(flags.a1, bytes: bytes, &block) : block.const(.i64, 0 as UInt64)
         if signed {
             let cond: Cond = mask & StatusFlags.zf != 0 ? .le : .lt
             switch bytes {
@@ -166,6 +172,15 @@ struct FlagConditionPass {
             return Comparison(a: a, b: block.const(.i64, sign), cond: .tstne, type: .i64)
         default:
             return nil
+        }
+    }
+
+    mutating func zeroExtend(_ t: Temp, bytes: Int, _ block: inout IRBlock) -> Temp {
+        switch bytes {
+        case 1: return emit(.ext8u, .i64, t, &block)
+        case 2: return emit(.ext16u, .i64, t, &block)
+        case 4: return emit(.ext32u, .i64, t, &block)
+        default: return t
         }
     }
 

@@ -12,7 +12,7 @@ import IR
 public enum Optimizer {
     public static func optimize(_ block: inout IRBlock) {
         propagate(&block)
-        foldFlagConditions(&block)
+        if foldFlagConditions(&block) { propagate(&block) }
         eliminateDeadCode(&block)
     }
 }

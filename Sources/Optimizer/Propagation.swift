@@ -2,8 +2,10 @@ import IR
 
 extension Optimizer {
     /// Forward pass: replaces reads of temps known to hold a constant or a copy of another temp,
-    /// folds pure ops whose inputs are all constant, applies identities (x+0, x&0, x^x...) and
-    /// resolves branches on constants. Knowledge is dropped at labels, where control merges.
+    /// folds pure ops whose inputs are all constant, applies identities (x+0, x&0, x^x...),
+    /// drops zero-extensions of values already known to fit (the lifter extends every 8-, 16-
+    /// and 32-bit result) and resolves branches on constants. Knowledge is dropped at labels,
+    /// where control merges.
     public static func propagate(_ block: inout IRBlock) {
         var facts = Facts(tempCount: block.temps.count, globalCount: block.globalCount)
         var out: [Inst] = []
@@ -19,7 +21,7 @@ extension Optimizer {
             }
 
             if Evaluate.isPure(inst.op) {
-                simplify(&inst, &block)
+                simplify(&inst, &block, facts)
             } else if inst.op == .brcond, let a = block.constValue(inst.a0), let b = block.constValue(inst.a1) {
                 if inst.cond.holds(a, b, inst.type) {
                     inst = Inst(.br, imm: inst.imm)
@@ -29,6 +31,7 @@ extension Optimizer {
             }
 
             for o in 0..<info.outs where !inst.output(o).isNone { facts.wrote(inst.output(o)) }
+            if !inst.d0.isNone { facts.setWidth(inst.d0, facts.resultWidth(inst, block)) }
             if inst.op == .call, Helpers[Int(inst.imm)].flags.contains(.writesState) { facts.forgetGlobals() }
             if inst.op == .mov {
                 facts.recordCopy(inst.d0, of: inst.a0, in: block)
@@ -39,7 +42,7 @@ extension Optimizer {
     }
 
     /// Folds a pure op with constant inputs to a `mov` of a constant, or applies an identity.
-    static func simplify(_ inst: inout Inst, _ block: inout IRBlock) {
+    static func simplify(_ inst: inout Inst, _ block: inout IRBlock, _ facts: Facts) {
         let info = inst.op.info
         var allConst = true
         var v: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
@@ -63,10 +66,19 @@ extension Optimizer {
         func becomeConst(_ value: UInt64) { inst = Inst(.mov, type, d0: inst.d0, a0: block.const(type, value)) }
 
         switch inst.op {
+        case .ext8u, .ext16u, .ext32u:
+            let bits = inst.op == .ext8u ? 8 : inst.op == .ext16u ? 16 : 32
+            if facts.width(inst.a0, block) <= bits { becomeCopy(of: inst.a0) }
         case .add, .sub, .or, .xor, .shl, .shr, .sar, .rotl, .rotr:
             if b == 0 { becomeCopy(of: inst.a0) } else if inst.a0 == inst.a1, inst.op == .sub || inst.op == .xor { becomeConst(0) }
         case .and:
-            if b == 0 { becomeConst(0) } else if b == type.mask || inst.a0 == inst.a1 { becomeCopy(of: inst.a0) }
+            if b == 0 {
+                becomeConst(0)
+            } else if b == type.mask || inst.a0 == inst.a1 {
+                becomeCopy(of: inst.a0)
+            } else if let b, b & (b &+ 1) == 0, facts.width(inst.a0, block) <= 64 - b.leadingZeroBitCount {
+                becomeCopy(of: inst.a0)  // a mask of low bits that a already fits in
+            }
         case .mul:
             if b == 0 { becomeConst(0) } else if b == 1 { becomeCopy(of: inst.a0) }
         case .movcond:
@@ -96,6 +108,8 @@ struct Facts {
     var copyOf: [UInt32]
     var copyVersion: [UInt32]
     var version: [UInt32]
+    /// How many low bits of the temp's value may be nonzero (64 when nothing is known).
+    var widths: [UInt8]
     let globalCount: Int
 
     init(tempCount: Int, globalCount: Int) {
@@ -103,6 +117,7 @@ struct Facts {
         copyOf = [UInt32](repeating: UInt32.max, count: tempCount)
         copyVersion = [UInt32](repeating: 0, count: tempCount)
         version = [UInt32](repeating: 0, count: tempCount)
+        widths = [UInt8](repeating: 64, count: tempCount)
         self.globalCount = globalCount
     }
 
@@ -112,6 +127,7 @@ struct Facts {
             copyOf.append(UInt32.max)
             copyVersion.append(0)
             version.append(0)
+            widths.append(64)
         }
     }
 
@@ -130,6 +146,44 @@ struct Facts {
         version[i] &+= 1
         constant[i] = -1
         copyOf[i] = UInt32.max
+        widths[i] = 64
+    }
+
+    mutating func setWidth(_ t: Temp, _ bits: Int) {
+        widths[Int(t.index)] = UInt8(min(64, max(0, bits)))
+    }
+
+    /// How many low bits of `t` may be nonzero.
+    func width(_ t: Temp, _ block: IRBlock) -> Int {
+        if let c = block.constValue(t) { return 64 - c.leadingZeroBitCount }
+        let i = Int(t.index)
+        let known = i < widths.count ? Int(widths[i]) : 64
+        return min(known, block.info(t).type.bits)
+    }
+
+    /// How many low bits of `inst`'s first result may be nonzero.
+    func resultWidth(_ inst: Inst, _ block: IRBlock) -> Int {
+        func w(_ t: Temp) -> Int { width(t, block) }
+        let bits: Int
+        switch inst.op {
+        case .mov: bits = w(inst.a0)
+        case .ext8u: bits = min(8, w(inst.a0))
+        case .ext16u, .bswap16: bits = min(16, w(inst.a0))
+        case .ext32u, .extuI32I64, .truncI64I32: bits = min(32, w(inst.a0))
+        case .bswap32: bits = 32
+        case .and: bits = min(w(inst.a0), w(inst.a1))
+        case .or, .xor: bits = max(w(inst.a0), w(inst.a1))
+        case .add: bits = max(w(inst.a0), w(inst.a1)) + 1
+        case .shr: bits = block.constValue(inst.a1).map { w(inst.a0) - Int($0 & 63) } ?? w(inst.a0)
+        case .extract: bits = inst.bitLength
+        case .setcond: bits = 1
+        case .ctpop: bits = 7
+        case .clz, .ctz: bits = max(7, w(inst.a1))  // the second operand when the first is 0
+        case .flagsAdd, .flagsSub, .flagsAdc, .flagsSbb, .flagsLogic: bits = 12
+        case .load, .ldEnv: bits = inst.memOp.signed ? 64 : inst.memOp.bytes * 8
+        default: bits = 64
+        }
+        return min(bits, inst.type.bits)
     }
 
     mutating func recordCopy(_ d: Temp, of s: Temp, in block: IRBlock) {
@@ -144,18 +198,10 @@ struct Facts {
     }
 
     mutating func forgetGlobals() {
-        for i in 0..<globalCount {
-            version[i] &+= 1
-            constant[i] = -1
-            copyOf[i] = UInt32.max
-        }
+        for i in 0..<globalCount { wrote(Temp(i)) }
     }
 
     mutating func forgetAll() {
-        for i in 0..<constant.count {
-            version[i] &+= 1
-            constant[i] = -1
-            copyOf[i] = UInt32.max
-        }
+        for i in 0..<constant.count { wrote(Temp(i)) }
     }
 }

@@ -57,7 +57,7 @@ final class OptimizerTests: XCTestCase {
         var rng = SplitMix(seed: 0x5EED)
         let ops: [Op] = [.add, .sub, .mul, .and, .or, .xor, .andc, .shl, .shr, .sar, .rotl, .rotr, .clz, .ctz,
                          .neg, .not, .ctpop, .bswap16, .bswap32, .ext8s, .ext16u, .setcond, .movcond, .mulu2,
-                         .deposit, .extract, .sextract]
+                         .deposit, .extract, .sextract, .flagsAdd, .flagsSub, .flagsAdc, .flagsSbb, .flagsLogic]
         let edges: [UInt64] = [0, 1, 2, 0x7F, 0x80, 0xFFFF, 0x8000_0000, 0xFFFF_FFFF, 1 << 63, ~0]
         for round in 0..<2000 {
             var block = IRBlock(layout: testLayout)
@@ -73,12 +73,26 @@ final class OptimizerTests: XCTestCase {
                 for i in 0..<op.info.ins { inst.setInput(i, pick()) }
                 if op.info.usesCond { inst.aux = UInt8(rng.next() % 12) }
                 if op == .mulu2 { inst.d1 = block.newLocal(.i64) }
+                if op.info.usesWidth { inst.aux = UInt8(rng.next() % 4) }
                 if op.info.imm == .bitField {
                     let pos = Int(rng.next() % 63), len = 1 + Int(rng.next() % UInt64(64 - pos))
                     inst.imm = Int64(pos | len << 8)
                 }
                 block.emit(inst)
                 values.append(inst.d0)
+                if op == .flagsSub || op == .flagsLogic, rng.next() % 2 == 0 {
+                    // A condition on the flags word, as the lifter writes it (plain or signed).
+                    let masks: [UInt64] = [0x1, 0x40, 0x41, 0x80, 0xC0, 0x800, 0x4]
+                    var tested = inst.d0
+                    if rng.next() % 2 == 0 {
+                        tested = block.xor(.i64, inst.d0, block.binaryImm(.shr, .i64, inst.d0, 4))
+                    }
+                    let mask = block.const(.i64, masks[Int(rng.next() % UInt64(masks.count))])
+                    let cond: Cond = rng.next() % 2 == 0 ? .tstne : .tsteq
+                    let r = block.setcond(cond, .i64, tested, mask)
+                    values.append(r)
+                    block.mov(Temp(Int(rng.next() % 4)), r)
+                }
                 if rng.next() % 3 == 0 { block.mov(Temp(Int(rng.next() % 4)), inst.d0) }
                 if pendingLabel == nil, rng.next() % 6 == 0 {
                     let l = block.newLabel()
