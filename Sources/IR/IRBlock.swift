@@ -6,10 +6,10 @@ public struct IRBlock: Sendable {
     public var labelCount: Int
     /// Guest address of the block's first instruction.
     public var guestPC: UInt64
-    /// Globals (bit i for global i) that no successor reads before writing them: they need not
-    /// be exact where the block leaves through `gotoTB`. The lifter fills this in by looking
-    /// at the code of the block's direct successors (flags overwritten before they are read).
-    public var deadAtChainedExit: UInt64 = 0
+    /// Per `gotoTB` slot, the globals (bit i for global i) that the successor there writes
+    /// before reading: they need not be exact where the block leaves through that slot. The
+    /// lifter fills this in by looking at the successors' code (flags overwritten unread).
+    public var deadAtChainedExit: (UInt64, UInt64) = (0, 0)
 
     public init(layout: GlobalLayout, guestPC: UInt64 = 0) {
         self.layout = layout

@@ -9,20 +9,22 @@ extension BlockTranslator {
     /// Continues at `address` through chaining slot `slot`.
     mutating func leave(to address: UInt64, slot: Int = 0) {
         ir.gotoTB(slot, pc: address)
-        switch chainedTargetCount {
-        case 0: chainedTargets.0 = address
-        case 1: chainedTargets.1 = address
-        default: break
+        if slot == 0 {
+            if let known = chainedTargets.0, known != address { slotConflict.0 = true }
+            chainedTargets.0 = address
+        } else {
+            if let known = chainedTargets.1, known != address { slotConflict.1 = true }
+            chainedTargets.1 = address
         }
-        chainedTargetCount += 1
     }
 
-    /// The globals of the flags that every successor overwrites before reading them.
-    func flagsDeadInSuccessors(fetch: (UInt64) -> Instruction?) -> UInt64 {
-        guard chainedTargetCount > 0, chainedTargetCount <= 2 else { return 0 }
-        var dead = FlagLiveness.deadFlags(at: chainedTargets.0, fetch: fetch)
-        if chainedTargetCount == 2 { dead.formIntersection(FlagLiveness.deadFlags(at: chainedTargets.1, fetch: fetch)) }
-        return FlagLiveness.globalMask(dead)
+    /// Per goto_tb slot, the globals (the flags) that the successor overwrites before reading.
+    func globalsDeadInSuccessors(fetch: (UInt64) -> Instruction?) -> (UInt64, UInt64) {
+        func dead(_ target: UInt64?, _ conflict: Bool) -> UInt64 {
+            guard let target, !conflict else { return 0 }
+            return FlagLiveness.globalMask(FlagLiveness.deadFlags(at: target, fetch: fetch))
+        }
+        return (dead(chainedTargets.0, slotConflict.0), dead(chainedTargets.1, slotConflict.1))
     }
 
     /// Continues at a computed address through the jump cache.

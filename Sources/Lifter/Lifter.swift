@@ -79,7 +79,7 @@ public struct Lifter: Sendable {
             t.ir.insnStart(insn.address)
             if t.lift() == .end { break }
         }
-        t.ir.deadAtChainedExit = t.flagsDeadInSuccessors(fetch: fetch)
+        t.ir.deadAtChainedExit = t.globalsDeadInSuccessors(fetch: fetch)
         return LiftedBlock(ir: t.ir, instructionCount: count, endAddress: address, instructions: kept)
     }
 }
@@ -96,10 +96,10 @@ struct BlockTranslator {
     /// The instruction being lifted.
     var insn: Instruction
     let mode: CPUMode
-    /// Where the block's `goto_tb` exits lead (at most two are remembered; more make the block's
-    /// successors unknown).
-    var chainedTargets: (UInt64, UInt64) = (0, 0)
-    var chainedTargetCount = 0
+    /// Where the block's `goto_tb` exits lead, per slot; nil when a slot is unused or leads to
+    /// more than one place.
+    var chainedTargets: (UInt64?, UInt64?) = (nil, nil)
+    var slotConflict = (false, false)
 
     /// Lifts `insn`: the one switch that names every mnemonic.
     mutating func lift() -> Flow {

@@ -27,7 +27,8 @@ struct DeadCodePass {
     let insts: [Inst]
     let globalCount: Int
     let allGlobals: UInt64
-    let chainedExitLive: UInt64
+    /// Globals live where the block leaves through goto_tb slot 0 and slot 1.
+    let chainedExitLive: (UInt64, UInt64)
     let crossing: [Bool]
     /// Basic block b is insts[starts[b] ..< starts[b + 1]].
     var starts: [Int] = []
@@ -45,7 +46,8 @@ struct DeadCodePass {
         globalCount = block.globalCount
         precondition(globalCount <= 64, "global liveness is a 64-bit mask")
         allGlobals = globalCount == 64 ? ~0 : (1 << UInt64(globalCount)) - 1
-        chainedExitLive = allGlobals & ~block.deadAtChainedExit & ~(1 << UInt64(block.layout.programCounter))
+        let pc: UInt64 = 1 << UInt64(block.layout.programCounter)
+        chainedExitLive = (allGlobals & ~block.deadAtChainedExit.0 & ~pc, allGlobals & ~block.deadAtChainedExit.1 & ~pc)
         crossing = Optimizer.localsCrossingBasicBlocks(block)
         keep = [Bool](repeating: true, count: block.insts.count)
         localStamp = [UInt32](repeating: 0, count: block.temps.count)
@@ -71,7 +73,9 @@ struct DeadCodePass {
             switch last.op {
             case .br: successors.append((labelBlock[Int(last.imm)], -1)); exitLive.append(0)
             case .brcond: successors.append((labelBlock[Int(last.imm)], next)); exitLive.append(next < 0 ? allGlobals : 0)
-            case .gotoTB: successors.append((-1, -1)); exitLive.append(chainedExitLive)
+            case .gotoTB:
+                successors.append((-1, -1))
+                exitLive.append(last.slot == 0 ? chainedExitLive.0 : chainedExitLive.1)
             case .exitTB, .lookupAndGoto: successors.append((-1, -1)); exitLive.append(allGlobals)
             default: successors.append((next, -1)); exitLive.append(next < 0 ? allGlobals : 0)
             }

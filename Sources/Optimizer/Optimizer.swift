@@ -6,13 +6,16 @@ import IR
 ///    branch folding, in one forward walk (each fact learned feeds the next op).
 /// 2. `foldFlagConditions`: a condition tested on a flags word becomes a direct comparison of
 ///    the operands the flags came from.
-/// 3. `eliminateDeadCode`: a backward liveness walk that removes pure ops whose results are never
+/// 3. `sinkIntoExits`: work computed before a conditional branch that only the exits need
+///    moves into both exits, so that each copy can die where it is not needed.
+/// 4. `eliminateDeadCode`: a backward liveness walk that removes pure ops whose results are never
 ///    read, including writes to globals that are overwritten before any read — which is how the
 ///    status flags that x86 computes on nearly every instruction cost nothing when unused.
 public enum Optimizer {
     public static func optimize(_ block: inout IRBlock) {
         propagate(&block)
         if foldFlagConditions(&block) { propagate(&block) }
+        sinkIntoExits(&block)
         eliminateDeadCode(&block)
     }
 }

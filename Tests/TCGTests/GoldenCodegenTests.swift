@@ -557,8 +557,10 @@ enum GoldenCodegen {
                 out += text + "\n"
             }
         }
-        let dead = ir.layout.globals.indices.filter { $0 < 64 && ir.deadAtChainedExit & (1 << UInt64($0)) != 0 }
-        out += "dead at chained exits: " + (dead.isEmpty ? "nothing" : dead.map { ir.layout.globals[$0].name }.joined(separator: " ")) + "\n"
+        for (slot, mask) in [(0, ir.deadAtChainedExit.0), (1, ir.deadAtChainedExit.1)] {
+            let dead = ir.layout.globals.indices.filter { $0 < 64 && mask & (1 << UInt64($0)) != 0 }
+            out += "dead at chained exit \(slot): " + (dead.isEmpty ? "nothing" : dead.map { ir.layout.globals[$0].name }.joined(separator: " ")) + "\n"
+        }
         return out
     }
 
