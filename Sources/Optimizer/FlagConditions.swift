@@ -12,12 +12,52 @@ extension Optimizer {
     /// Returns true when it rewrote anything (the zero-extensions it adds may then fold away).
     @discardableResult
     public static func foldFlagConditions(_ block: inout IRBlock) -> Bool {
+        snapshotFlagInputs(&block)
         var pass = FlagConditionPass(block)
         for inst in block.insts {
             pass.visit(inst, &block)
         }
         block.insts = pass.out
         return pass.rewrote
+    }
+}
+
+extension Optimizer {
+    /// A flags op that reads a global the same basic block then overwrites (`dec rcx` computes
+    /// its flags from the old rcx, then writes rcx) reads a local copy instead, so that a later
+    /// condition can still compare the operand's old value.
+    static func snapshotFlagInputs(_ block: inout IRBlock) {
+        var out: [Inst] = []
+        out.reserveCapacity(block.insts.count + 8)
+        let insts = block.insts
+        for (i, var inst) in insts.enumerated() {
+            switch inst.op {
+            case .flagsSub, .flagsLogic:
+                for a in 0..<inst.op.info.ins {
+                    let g = inst.input(a)
+                    guard block.isGlobal(g), overwrittenLaterInBasicBlock(g, after: i, insts) else { continue }
+                    let copy = block.newLocal(block.info(g).type)
+                    out.append(Inst(.mov, block.info(g).type, d0: copy, a0: g))
+                    inst.setInput(a, copy)
+                }
+            default:
+                break
+            }
+            out.append(inst)
+        }
+        block.insts = out
+    }
+
+    static func overwrittenLaterInBasicBlock(_ g: Temp, after index: Int, _ insts: [Inst]) -> Bool {
+        var i = index + 1
+        while i < insts.count {
+            let inst = insts[i]
+            if inst.op == .setLabel { return false }
+            if inst.d0 == g || inst.d1 == g { return true }
+            if inst.op.info.flags.contains(.basicBlockEnd) { return false }
+            i += 1
+        }
+        return false
     }
 }
 

@@ -59,6 +59,7 @@ struct Sinking {
             let info = inst.op.info
             // Nothing moves past an op that may look at the whole state (a helper, a memory
             // access that may fault, the CPU state itself).
+            if inst.op == .insnStart { continue }
             if !Evaluate.isPure(inst.op) { break }
             var outputs: [UInt32] = [], inputs: [UInt32] = []
             for o in 0..<info.outs where !inst.output(o).isNone { outputs.append(inst.output(o).index) }
