@@ -36,6 +36,10 @@ struct BlockCompiler {
     var gotoTBJumpOffsets = (-1, -1)
     /// Byte offset of the guest program counter in the CPU state.
     let programCounterOffset: Int32
+    /// Per label: entered only by one brcond (no other branch, no fall-through into it).
+    let onlyEnteredFromItsBranch: [Bool]
+    /// Per label: where globals were in registers at that brcond.
+    var registersAtBranch: [Int: [(GPR, Temp)]] = [:]
     /// The guest pc of the instruction being compiled (from the last insnStart).
     var currentPC: UInt64
     /// Dead-operand bits of the op being compiled.
@@ -59,6 +63,7 @@ struct BlockCompiler {
         labels = []
         currentPC = block.guestPC
         programCounterOffset = Int32(block.layout.globals[block.layout.programCounter].offset)
+        onlyEnteredFromItsBranch = BlockCompiler.labelsEnteredFromOneBranch(block)
         for _ in 0..<block.labelCount { labels.append(asm.newLabel()) }
     }
 
@@ -69,6 +74,26 @@ struct BlockCompiler {
     mutating func emitExit(_ reason: Int32) {
         asm.loadImmediate(.rax, exitValue(reason))
         asm.jmp(absolute: epilogue)
+    }
+
+    static func labelsEnteredFromOneBranch(_ block: IRBlock) -> [Bool] {
+        var branches = [Int](repeating: 0, count: block.labelCount)
+        var conditional = [Bool](repeating: false, count: block.labelCount)
+        var fallenInto = [Bool](repeating: false, count: block.labelCount)
+        for (i, inst) in block.insts.enumerated() {
+            switch inst.op {
+            case .br: branches[Int(inst.imm)] += 1
+            case .brcond:
+                branches[Int(inst.imm)] += 1
+                conditional[Int(inst.imm)] = true
+            case .setLabel:
+                let previous = i > 0 ? block.insts[i - 1] : nil
+                if let previous, previous.op == .br || previous.op.info.flags.contains(.leavesBlock) { break }
+                fallenInto[Int(inst.imm)] = true
+            default: break
+            }
+        }
+        return (0..<block.labelCount).map { branches[$0] == 1 && conditional[$0] && !fallenInto[$0] }
     }
 
     /// Compiles the whole block; nil when it needs more spill slots than the frame has.

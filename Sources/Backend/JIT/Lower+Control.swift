@@ -5,7 +5,11 @@ import IR
 extension BlockCompiler {
     mutating func lowerSetLabel(_ inst: Inst) {
         alloc.syncBlockEnd(&asm)
-        alloc.forgetRegisters()
+        if let mapping = registersAtBranch[Int(inst.imm)] {
+            alloc.restore(mapping)
+        } else {
+            alloc.forgetRegisters()
+        }
         asm.bind(labels[Int(inst.imm)])
     }
 
@@ -20,7 +24,10 @@ extension BlockCompiler {
         let cc = compare(inst, 0, 1)
         asm.jcc(cc, labels[Int(inst.imm)])
         releaseDeadInputs(inst)
-        alloc.forgetRegisters()
+        // Both successors start with the globals where they are now, when this branch is the
+        // only way in (the fall-through always is; the target when nothing else jumps there).
+        alloc.forgetLocals()
+        if onlyEnteredFromItsBranch[Int(inst.imm)] { registersAtBranch[Int(inst.imm)] = alloc.globalRegisters() }
     }
 
     /// A patchable `jmp rel32` whose displacement is 4-byte aligned (so patching it is one

@@ -238,6 +238,36 @@ struct RegisterAllocator {
         }
     }
 
+    /// After a conditional branch, into a successor entered only from it: the registers that
+    /// hold globals still hold them (written back, so clean); locals are forgotten.
+    mutating func forgetLocals() {
+        for r in Self.order {
+            let t = owner[Int(r.rawValue)]
+            if !t.isNone, !isGlobal(t) {
+                reg[Int(t.index)] = nil
+                owner[Int(r.rawValue)] = .none
+            }
+        }
+    }
+
+    /// Which registers hold which globals.
+    func globalRegisters() -> [(GPR, Temp)] {
+        Self.order.compactMap { r in
+            let t = owner[Int(r.rawValue)]
+            return !t.isNone && isGlobal(t) ? (r, t) : nil
+        }
+    }
+
+    /// Starts a basic block with `mapping` (from `globalRegisters` at its only predecessor).
+    mutating func restore(_ mapping: [(GPR, Temp)]) {
+        forgetRegisters()
+        for (r, t) in mapping {
+            owner[Int(r.rawValue)] = t
+            reg[Int(t.index)] = r
+            inMemory[Int(t.index)] = true
+        }
+    }
+
     /// After a basic-block end: no register holds anything.
     mutating func forgetRegisters() {
         for r in Self.order {
