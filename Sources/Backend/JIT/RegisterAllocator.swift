@@ -239,22 +239,23 @@ struct RegisterAllocator {
     }
 
     /// After a conditional branch, into a successor entered only from it: the registers that
-    /// hold globals still hold them (written back, so clean); locals are forgotten.
+    /// hold globals and locals live across basic blocks still hold them (written back, so
+    /// clean); other locals are forgotten.
     mutating func forgetLocals() {
         for r in Self.order {
             let t = owner[Int(r.rawValue)]
-            if !t.isNone, !isGlobal(t) {
+            if !t.isNone, !isGlobal(t), !crossing[Int(t.index)] {
                 reg[Int(t.index)] = nil
                 owner[Int(r.rawValue)] = .none
             }
         }
     }
 
-    /// Which registers hold which globals.
+    /// Which registers hold which globals and crossing locals.
     func globalRegisters() -> [(GPR, Temp)] {
         Self.order.compactMap { r in
             let t = owner[Int(r.rawValue)]
-            return !t.isNone && isGlobal(t) ? (r, t) : nil
+            return !t.isNone && (isGlobal(t) || crossing[Int(t.index)]) ? (r, t) : nil
         }
     }
 
