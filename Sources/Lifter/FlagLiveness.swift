@@ -68,7 +68,7 @@ enum FlagLiveness {
             return ([], [])
         case .setcc, .cmovcc:
             return (conditionReads(insn.condition), [])
-        case .clc, .stc:
+        case .clc, .stc, .bt:
             return ([], .cf)
         case .cmc:
             return (.cf, .cf)

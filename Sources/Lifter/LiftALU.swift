@@ -7,7 +7,10 @@ extension BlockTranslator {
         let w = operandBytes
         let destination = locate(operand: 0, bytes: w)
         let a = read(destination)
-        let b = read(locate(operand: 1, bytes: w))
+        // `xor eax, eax` and the like: one read, so the optimizer sees x ^ x and folds it to 0.
+        let sameRegister: Bool
+        if case .register = insn[0], insn[0] == insn[1] { sameRegister = true } else { sameRegister = false }
+        let b = sameRegister ? a : read(locate(operand: 1, bytes: w))
         let r: Temp
         let flags: FlagValues
         switch m {
