@@ -112,13 +112,13 @@ enum DispatchBenchmarks {
 
         // Entry: the trampoline saves the callee-saved registers, jumps into the block, which
         // leaves through the epilogue at once; ffi_call adds the libffi argument marshalling.
-        Benchmark("Entry: JIT.enter (libffi ffi_call)", configuration: perCall) { benchmark, loaded in
+        Benchmark("Entry.libffi", configuration: perCall) { benchmark, loaded in
             let (fixture, block) = (loaded.fixture, loaded.block)
             for _ in benchmark.scaledIterations { blackHole(fixture.jit.enter(fixture.cpu, block.entry)) }
         } setup: {
             try FixtureBlock { try $0.haltBlock() }
         }
-        Benchmark("Entry: direct C call of the trampoline", configuration: perCall) { benchmark, loaded in
+        Benchmark("Entry.direct-call", configuration: perCall) { benchmark, loaded in
             let (fixture, block) = (loaded.fixture, loaded.block)
             let enter = fixture.directEntry
             for _ in benchmark.scaledIterations { blackHole(enter(fixture.cpu, block.entry)) }
@@ -129,13 +129,13 @@ enum DispatchBenchmarks {
         // Helpers: a loop inside one block, one call an iteration; the cost of a call is the
         // difference from the loop without one.
         let helperLoops: [(String, Int?)] = [
-            ("no call (the loop alone)", nil),
-            ("C helper", BenchmarkHelpers.pure),
-            ("C helper that sees the state", BenchmarkHelpers.stateful),
-            ("libffi closure helper", BenchmarkHelpers.throughClosure),
+            ("none", nil),
+            ("c", BenchmarkHelpers.pure),
+            ("c-state", BenchmarkHelpers.stateful),
+            ("libffi-closure", BenchmarkHelpers.throughClosure),
         ]
         for (name, helper) in helperLoops {
-            Benchmark("Helper loop: \(name)", configuration: perCall) { benchmark, loaded in
+            Benchmark("Helper.\(name)", configuration: perCall) { benchmark, loaded in
                 let (fixture, block) = (loaded.fixture, loaded.block)
                 let n = UInt64(benchmark.scaledIterations.count)
                 fixture.rax = 0
@@ -146,7 +146,7 @@ enum DispatchBenchmarks {
                 try FixtureBlock { try $0.compile(BenchmarkHelpers.loopBlock(callingHelper: helper)) }
             }
         }
-        Benchmark("Helper: direct C call from Swift", configuration: perCall) { benchmark, fixture in
+        Benchmark("Helper.direct-from-swift", configuration: perCall) { benchmark, fixture in
             let function = Helpers[BenchmarkHelpers.pure].function
             var sum: UInt64 = 0
             for i in benchmark.scaledIterations { sum &+= function(fixture.cpu, UInt64(i), 0, 0, 0) }
@@ -163,14 +163,14 @@ enum DispatchBenchmarks {
             warmupIterations: 1, maxDuration: .seconds(3), maxIterations: 40)
         let transitions: UInt64 = 1_000_000
         let pingPongs: [(name: String, distance: Int, indirect: Bool, misses: Bool)] = [
-            ("chained direct jump", 0x100, false, false),
-            ("indirect jump, jump-cache hit", 0x100, true, false),
+            ("chained", 0x100, false, false),
+            ("jump-cache-hit", 0x100, true, false),
             // The cache index is (pc ^ pc >> 10) mod 4096: pcs 4 MiB apart share a slot.
-            ("indirect jump, jump-cache miss", 4 << 20, true, true),
+            ("jump-cache-miss", 4 << 20, true, true),
         ]
         for (name, distance, indirect, misses) in pingPongs {
-            Benchmark("Block to block: \(name)", configuration: blockToBlock) { benchmark, run in
-                ExecutionBenchmarks.timeRuns(benchmark, instructions: run.program.instructions) { run.run() }
+            Benchmark("Dispatch.\(name)", configuration: blockToBlock) { benchmark, run in
+                ExecutionBenchmarks.timeRuns(benchmark, instructions: run.program.instructions, bestOf: 3) { run.run() }
             } setup: {
                 try pingPongRun(.pingPong(transitions: transitions, distance: distance, indirect: indirect),
                                 transitions: transitions, missing: misses)

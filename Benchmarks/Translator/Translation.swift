@@ -21,7 +21,7 @@ enum TranslationBenchmarks {
         var checked = stageConfiguration
         checked.thresholds = [Metrics.guestInstructionsPerSecond: Metrics.throughputTolerance]
 
-        Benchmark("Translate busybox: decode+lift+optimize+codegen", configuration: checked) { benchmark in
+        Benchmark("Translate.all-stages", configuration: checked) { benchmark in
             guard let corpus = BlockCorpus.busybox, let jit = makeJIT(benchmark) else { return }
             let lifter = Lifter(mode: .long64)
             let start = MonotonicClock.now()
@@ -35,7 +35,7 @@ enum TranslationBenchmarks {
             benchmark.measureRate(translated, elapsed)
         }
 
-        Benchmark("Translate busybox: decode", configuration: stageConfiguration) { benchmark in
+        Benchmark("Translate.decode", configuration: stageConfiguration) { benchmark in
             guard let corpus = BlockCorpus.busybox else { return }
             let decoder = Decoder(mode: .long64)
             let start = MonotonicClock.now()
@@ -53,7 +53,7 @@ enum TranslationBenchmarks {
 
         // The lifter decodes as it lifts (and decodes the successors' first instructions to learn
         // which flags they overwrite), so this is decode + lift; lift alone is the difference.
-        Benchmark("Translate busybox: decode+lift", configuration: stageConfiguration) { benchmark in
+        Benchmark("Translate.decode+lift", configuration: stageConfiguration) { benchmark in
             guard let corpus = BlockCorpus.busybox else { return }
             let lifter = Lifter(mode: .long64)
             let start = MonotonicClock.now()
@@ -67,7 +67,7 @@ enum TranslationBenchmarks {
             benchmark.measureRate(lifted, elapsed)
         }
 
-        Benchmark("Translate busybox: optimize", configuration: stageConfiguration) { benchmark in
+        Benchmark("Translate.optimize", configuration: stageConfiguration) { benchmark in
             guard let corpus = BlockCorpus.busybox else { return }
             let lifter = Lifter(mode: .long64)
             var blocks: [LiftedBlock] = []
@@ -89,7 +89,7 @@ enum TranslationBenchmarks {
             benchmark.measureRate(optimized, elapsed)
         }
 
-        Benchmark("Translate busybox: codegen", configuration: stageConfiguration) { benchmark in
+        Benchmark("Translate.codegen", configuration: stageConfiguration) { benchmark in
             guard let corpus = BlockCorpus.busybox, let jit = makeJIT(benchmark) else { return }
             let lifter = Lifter(mode: .long64)
             var blocks: [LiftedBlock] = []
