@@ -52,7 +52,11 @@ public enum Op: UInt8, CaseIterable, Sendable {
     // jump to the block for guest pc a0 through the jump cache, or leave with MIMIC_EXIT_LOOKUP
     case lookupAndGoto
 
-    public var info: OpInfo {
+    /// The op's row of the table (built once from `describe`).
+    @inline(__always)
+    public var info: OpInfo { OpInfo.table[Int(rawValue)] }
+
+    fileprivate var describe: OpInfo {
         switch self {
         case .mov, .neg, .not, .ext8s, .ext8u, .ext16s, .ext16u, .ext32s, .ext32u,
              .extuI32I64, .extsI32I64, .truncI64I32, .bswap16, .bswap32, .bswap64, .ctpop:
@@ -164,6 +168,13 @@ public enum Op: UInt8, CaseIterable, Sendable {
 
 /// What an op reads and writes and what else it does.
 public struct OpInfo: Sendable {
+    /// One row per op, indexed by raw value; read on every op by every pass, so a plain pointer.
+    nonisolated(unsafe) static let table: UnsafeMutablePointer<OpInfo> = {
+        let rows = UnsafeMutablePointer<OpInfo>.allocate(capacity: Op.allCases.count)
+        for op in Op.allCases { (rows + Int(op.rawValue)).initialize(to: op.describe) }
+        return rows
+    }()
+
     public enum Immediate: UInt8, Sendable { case none, bitField, offset, helper, pc, label, slot, exitReason }
 
     public struct Flags: OptionSet, Sendable {

@@ -81,13 +81,18 @@ extension BlockTranslator {
     mutating func merged(_ f: FlagValues) -> Temp {
         var mask = f.wordMask
         var packed = f.word.map { f.wordIsClean && f.wordMask == StatusFlags.all ? $0 : op(.and, $0, f.wordMask) }
-        let singles: [(Temp?, Flag)] = [(f.cf, .cf), (f.pf, .pf), (f.af, .af), (f.zf, .zf), (f.sf, .sf), (f.of, .of)]
-        for (value, flag) in singles {
-            guard let value else { continue }
+        func place(_ value: Temp?, _ flag: Flag, _ t: inout Self) {
+            guard let value else { return }
             mask |= flag.rawValue
-            let placed = flag.position == 0 ? value : op(.shl, value, UInt64(flag.position))
-            packed = packed.map { op(.or, $0, placed) } ?? placed
+            let placed = flag.position == 0 ? value : t.op(.shl, value, UInt64(flag.position))
+            packed = packed.map { t.op(.or, $0, placed) } ?? placed
         }
+        place(f.cf, .cf, &self)
+        place(f.pf, .pf, &self)
+        place(f.af, .af, &self)
+        place(f.zf, .zf, &self)
+        place(f.sf, .sf, &self)
+        place(f.of, .of, &self)
         guard let packed else { return .none }
         if mask == StatusFlags.all { return packed }
         return op(.or, op(.and, X86Globals.flags, ~mask), packed)
@@ -99,11 +104,9 @@ extension BlockTranslator {
     }
 
     /// The whole flags word from a flags op on `bytes`-wide operands.
-    mutating func flagsWord(_ o: Op, _ inputs: [Temp], bytes: Int) -> Temp {
+    mutating func flagsWord(_ o: Op, _ a: Temp, _ b: Temp = .none, _ c: Temp = .none, bytes: Int) -> Temp {
         let d = ir.newLocal(.i64)
-        var inst = Inst(o, .i64, aux: UInt8(bytes.trailingZeroBitCount), d0: d)
-        for (i, t) in inputs.enumerated() { inst.setInput(i, t) }
-        ir.emit(inst)
+        ir.emit(Inst(o, .i64, aux: UInt8(bytes.trailingZeroBitCount), d0: d, a0: a, a1: b, a2: c))
         return d
     }
 
@@ -132,13 +135,13 @@ extension BlockTranslator {
 
     /// Flags of a + b (+ carry, 0 or 1). Operands are zero-extended `bytes`-wide values.
     mutating func addFlags(_ a: Temp, _ b: Temp, bytes: Int, carry: Temp? = nil) -> FlagValues {
-        let word = carry.map { flagsWord(.flagsAdc, [a, b, $0], bytes: bytes) } ?? flagsWord(.flagsAdd, [a, b], bytes: bytes)
+        let word = carry.map { flagsWord(.flagsAdc, a, b, $0, bytes: bytes) } ?? flagsWord(.flagsAdd, a, b, bytes: bytes)
         return FlagValues(word: word, mask: StatusFlags.all, clean: true)
     }
 
     /// Flags of a - b (- borrow, 0 or 1).
     mutating func subFlags(_ a: Temp, _ b: Temp, bytes: Int, borrow: Temp? = nil) -> FlagValues {
-        let word = borrow.map { flagsWord(.flagsSbb, [a, b, $0], bytes: bytes) } ?? flagsWord(.flagsSub, [a, b], bytes: bytes)
+        let word = borrow.map { flagsWord(.flagsSbb, a, b, $0, bytes: bytes) } ?? flagsWord(.flagsSub, a, b, bytes: bytes)
         return FlagValues(word: word, mask: StatusFlags.all, clean: true)
     }
 
@@ -154,7 +157,7 @@ extension BlockTranslator {
 
     /// Flags of AND, OR, XOR and TEST: CF = OF = 0; AF = 0 (undefined; the host's value).
     mutating func logicFlags(_ r: Temp, bytes: Int) -> FlagValues {
-        FlagValues(word: flagsWord(.flagsLogic, [r], bytes: bytes), mask: StatusFlags.all, clean: true)
+        FlagValues(word: flagsWord(.flagsLogic, r, bytes: bytes), mask: StatusFlags.all, clean: true)
     }
 
     // MARK: Conditions

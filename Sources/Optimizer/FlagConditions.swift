@@ -153,7 +153,9 @@ struct FlagConditionPass {
         case .and:
             if let c = block.constValue(def.a1), c & mask == mask { return flagsSource(def.a0, mask: mask, block) }
         case .or:
-            for (side, other) in [(def.a0, def.a1), (def.a1, def.a0)] {
+            // A merge (old & c1) | (new & c2): the tested bits come from one side only.
+            for flip in 0..<2 {
+                let side = flip == 1 ? def.a1 : def.a0, other = flip == 1 ? def.a0 : def.a1
                 if let s = definition(side), s.op == .and, let c = block.constValue(s.a1), c & mask == mask,
                    let o = definition(other), o.op == .and, let oc = block.constValue(o.a1), oc & mask == 0 {
                     return flagsSource(s.a0, mask: mask, block)

@@ -50,9 +50,10 @@ struct Sinking {
 
         // Walk back from the branch: a pure op sinks when what stays after it neither reads
         // nor writes its results nor writes its inputs.
-        var stayReads = Set<UInt32>(), stayWrites = Set<UInt32>()
+        // Per temp: read (bit 0) or written (bit 1) by an op that stays after the current one.
+        var stays = [UInt8](repeating: 0, count: block.temps.count)
         let info = insts[branch].op.info
-        for a in 0..<info.ins where !insts[branch].input(a).isNone { stayReads.insert(insts[branch].input(a).index) }
+        for a in 0..<info.ins where !insts[branch].input(a).isNone { stays[Int(insts[branch].input(a).index)] |= 1 }
         var moved: [Int] = []
         for i in stride(from: branch - 1, through: start, by: -1) {
             let inst = insts[i]
@@ -61,27 +62,28 @@ struct Sinking {
             // access that may fault, the CPU state itself).
             if inst.op == .insnStart { continue }
             if !Evaluate.isPure(inst.op) { break }
-            var outputs: [UInt32] = [], inputs: [UInt32] = []
-            for o in 0..<info.outs where !inst.output(o).isNone { outputs.append(inst.output(o).index) }
-            for a in 0..<info.ins where !inst.input(a).isNone { inputs.append(inst.input(a).index) }
-            let sinkable = outputs.allSatisfy { !stayReads.contains($0) && !stayWrites.contains($0) }
-                && inputs.allSatisfy { !stayWrites.contains($0) }
+            var sinkable = true
+            for o in 0..<info.outs where !inst.output(o).isNone && stays[Int(inst.output(o).index)] != 0 { sinkable = false }
+            for a in 0..<info.ins where !inst.input(a).isNone && stays[Int(inst.input(a).index)] & 2 != 0 { sinkable = false }
             if sinkable {
                 moved.append(i)
             } else {
-                stayReads.formUnion(inputs)
-                stayWrites.formUnion(outputs)
+                for a in 0..<info.ins where !inst.input(a).isNone { stays[Int(inst.input(a).index)] |= 1 }
+                for o in 0..<info.outs where !inst.output(o).isNone { stays[Int(inst.output(o).index)] |= 2 }
             }
         }
         guard !moved.isEmpty else { return nil }
         moved.reverse()
         // Locals the moved ops write must not be read outside this branch and its two exits.
-        let movedLocals = Set(moved.flatMap { i -> [UInt32] in
+        var movedLocal = [Bool](repeating: false, count: block.temps.count)
+        for i in moved {
             let inst = insts[i]
-            return (0..<inst.op.info.outs).map { inst.output($0) }.filter { !$0.isNone && !block.isGlobal($0) }.map(\.index)
-        })
+            for o in 0..<inst.op.info.outs where !inst.output(o).isNone && !block.isGlobal(inst.output(o)) {
+                movedLocal[Int(inst.output(o).index)] = true
+            }
+        }
         for (i, inst) in insts.enumerated() where i < start || i > labelEnd {
-            for a in 0..<inst.op.info.ins where movedLocals.contains(inst.input(a).index) { return nil }
+            for a in 0..<inst.op.info.ins where !inst.input(a).isNone && movedLocal[Int(inst.input(a).index)] { return nil }
         }
         self.branch = branch
         self.start = start
@@ -106,28 +108,32 @@ struct Sinking {
 
     func apply(_ block: inout IRBlock) -> [Inst] {
         let insts = block.insts
-        let movedSet = Set(moved)
+        var isMoved = [Bool](repeating: false, count: insts.count)
+        for i in moved { isMoved[i] = true }
         var out: [Inst] = []
         out.reserveCapacity(insts.count + moved.count)
         for i in 0..<start { out.append(insts[i]) }
-        for i in start..<branch where !movedSet.contains(i) { out.append(insts[i]) }
+        for i in start..<branch where !isMoved[i] { out.append(insts[i]) }
         out.append(insts[branch])
         for i in moved { out.append(insts[i]) }
         for i in branch + 1...labelAt { out.append(insts[i]) }
         // The target's copy writes fresh locals, so each local still has one basic block.
-        var renamed: [UInt32: Temp] = [:]
-        func rename(_ t: Temp) -> Temp { t.isNone ? t : renamed[t.index] ?? t }
+        var renamed = [Temp](repeating: .none, count: block.temps.count)
+        func rename(_ t: Temp) -> Temp {
+            guard !t.isNone, Int(t.index) < renamed.count, !renamed[Int(t.index)].isNone else { return t }
+            return renamed[Int(t.index)]
+        }
         for i in moved {
             var inst = insts[i]
             for a in 0..<inst.op.info.ins { inst.setInput(a, rename(inst.input(a))) }
             if !inst.d0.isNone, !block.isGlobal(inst.d0) {
                 let fresh = block.newLocal(block.info(inst.d0).type)
-                renamed[inst.d0.index] = fresh
+                renamed[Int(inst.d0.index)] = fresh
                 inst.d0 = fresh
             }
             if !inst.d1.isNone, !block.isGlobal(inst.d1) {
                 let fresh = block.newLocal(block.info(inst.d1).type)
-                renamed[inst.d1.index] = fresh
+                renamed[Int(inst.d1.index)] = fresh
                 inst.d1 = fresh
             }
             out.append(inst)

@@ -38,8 +38,8 @@ struct BlockCompiler {
     let programCounterOffset: Int32
     /// Per label: entered only by one brcond (no other branch, no fall-through into it).
     let onlyEnteredFromItsBranch: [Bool]
-    /// Per label: where globals were in registers at that brcond.
-    var registersAtBranch: [Int: [(GPR, Temp)]] = [:]
+    /// Per label: what the registers held at the brcond that is its only way in.
+    var registersAtBranch: [[Temp]?]
     /// The guest pc of the instruction being compiled (from the last insnStart).
     var currentPC: UInt64
     /// Dead-operand bits of the op being compiled.
@@ -64,6 +64,7 @@ struct BlockCompiler {
         currentPC = block.guestPC
         programCounterOffset = Int32(block.layout.globals[block.layout.programCounter].offset)
         onlyEnteredFromItsBranch = BlockCompiler.labelsEnteredFromOneBranch(block)
+        registersAtBranch = Array(repeating: nil, count: block.labelCount)
         for _ in 0..<block.labelCount { labels.append(asm.newLabel()) }
     }
 

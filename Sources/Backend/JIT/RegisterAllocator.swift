@@ -251,18 +251,19 @@ struct RegisterAllocator {
         }
     }
 
-    /// Which registers hold which globals and crossing locals.
-    func globalRegisters() -> [(GPR, Temp)] {
-        Self.order.compactMap { r in
-            let t = owner[Int(r.rawValue)]
-            return !t.isNone && (isGlobal(t) || crossing[Int(t.index)]) ? (r, t) : nil
+    /// Which temps (globals and crossing locals) the registers hold, per register encoding.
+    func globalRegisters() -> [Temp] {
+        (0..<16).map { i in
+            let t = owner[i]
+            return !t.isNone && (isGlobal(t) || crossing[Int(t.index)]) ? t : .none
         }
     }
 
     /// Starts a basic block with `mapping` (from `globalRegisters` at its only predecessor).
-    mutating func restore(_ mapping: [(GPR, Temp)]) {
+    mutating func restore(_ mapping: [Temp]) {
         forgetRegisters()
-        for (r, t) in mapping {
+        for r in Self.order where !mapping[Int(r.rawValue)].isNone {
+            let t = mapping[Int(r.rawValue)]
             owner[Int(r.rawValue)] = t
             reg[Int(t.index)] = r
             inMemory[Int(t.index)] = true
