@@ -7,7 +7,7 @@ let package = Package(
     products: [
         .executable(name: "mimic", targets: ["mimic"]),
         // The translator as a library, for Benchmarks/ and for embedding.
-        .library(name: "MimicKit", targets: ["X86", "IR", "Lifter", "Optimizer", "Backend", "Interpreter", "TCG"]),
+        .library(name: "MimicKit", targets: ["X86", "ELF", "IR", "Lifter", "Optimizer", "Backend", "Interpreter", "TCG"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -46,7 +46,7 @@ let package = Package(
         .testTarget(name: "IRTests", dependencies: ["IR", "Optimizer", "Interpreter", "CCPU"]),
         .testTarget(name: "LifterTests", dependencies: ["Lifter", "X86", "IR", "Interpreter", "CCPU", "CNativeRunner"]),
         .testTarget(name: "BackendTests", dependencies: ["Backend", "IR", "CCPU"]),
-        .testTarget(name: "TCGTests", dependencies: ["TCG", "X86", "IR", "Lifter", "CCPU", "CNativeRunner"],
+        .testTarget(name: "TCGTests", dependencies: ["TCG", "X86", "IR", "Lifter", "Optimizer", "Backend", "CCPU", "CNativeRunner"],
                     exclude: ["Golden"]),
         .testTarget(name: "MachineTests", dependencies: ["Machine", "ELF"]),
         .testTarget(name: "KVMTests", dependencies: ["KVM", "Machine"]),
