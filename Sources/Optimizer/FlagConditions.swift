@@ -12,6 +12,8 @@ extension Optimizer {
     /// Returns true when it rewrote anything (the zero-extensions it adds may then fold away).
     @discardableResult
     public static func foldFlagConditions(_ block: inout IRBlock) -> Bool {
+        guard block.insts.contains(where: { ($0.op == .brcond || $0.op == .setcond || $0.op == .movcond)
+                                             && ($0.cond == .tstne || $0.cond == .tsteq) }) else { return false }
         snapshotFlagInputs(&block)
         var pass = FlagConditionPass(block)
         for inst in block.insts {
@@ -27,6 +29,13 @@ extension Optimizer {
     /// its flags from the old rcx, then writes rcx) reads a local copy instead, so that a later
     /// condition can still compare the operand's old value.
     static func snapshotFlagInputs(_ block: inout IRBlock) {
+        let needed = block.insts.indices.contains { i in
+            let inst = block.insts[i]
+            guard inst.op == .flagsSub || inst.op == .flagsLogic else { return false }
+            return (block.isGlobal(inst.a0) && overwrittenLaterInBasicBlock(inst.a0, after: i, block.insts))
+                || (block.isGlobal(inst.a1) && overwrittenLaterInBasicBlock(inst.a1, after: i, block.insts))
+        }
+        guard needed else { return }
         var out: [Inst] = []
         out.reserveCapacity(block.insts.count + 8)
         let insts = block.insts

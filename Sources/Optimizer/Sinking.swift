@@ -10,6 +10,7 @@ extension Optimizer {
     /// lets dead-code elimination drop each copy where it is dead, so the loop body stops paying
     /// for what only the loop's exit uses.
     public static func sinkIntoExits(_ block: inout IRBlock) {
+        guard block.labelCount > 0 else { return }
         var index = block.insts.count - 1
         while index >= 0 {
             if block.insts[index].op == .brcond, let rewritten = Sinking(block, branch: index)?.apply(&block) {
