@@ -22,5 +22,5 @@ public struct GlobalLayout: Sendable {
         self.programCounter = programCounter
     }
 
-    public var count: Int { globals.count }
+    @inlinable public var count: Int { globals.count }
 }

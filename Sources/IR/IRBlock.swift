@@ -21,19 +21,19 @@ public struct IRBlock: Sendable {
         labelCount = 0
     }
 
-    public var globalCount: Int { layout.count }
+    @inlinable public var globalCount: Int { layout.count }
 
-    @inline(__always)
+    @inlinable @inline(__always)
     public func info(_ t: Temp) -> TempInfo { temps[Int(t.index)] }
 
-    @inline(__always)
+    @inlinable @inline(__always)
     public func isConst(_ t: Temp) -> Bool { !t.isNone && temps[Int(t.index)].kind == .const }
 
-    @inline(__always)
+    @inlinable @inline(__always)
     public func isGlobal(_ t: Temp) -> Bool { !t.isNone && Int(t.index) < layout.count }
 
     /// The constant's value, or nil when `t` is not a constant.
-    @inline(__always)
+    @inlinable @inline(__always)
     public func constValue(_ t: Temp) -> UInt64? {
         guard !t.isNone else { return nil }
         let i = temps[Int(t.index)]

@@ -12,11 +12,11 @@ public enum IRType: UInt8, Sendable {
 /// of the CPU state), then constants and locals in the order they were made.
 public struct Temp: Hashable, Sendable, CustomStringConvertible {
     public var index: UInt32
-    public init(_ index: UInt32) { self.index = index }
-    public init(_ index: Int) { self.index = UInt32(index) }
+    @inlinable public init(_ index: UInt32) { self.index = index }
+    @inlinable public init(_ index: Int) { self.index = UInt32(index) }
     /// The absent operand.
     public static let none = Temp(UInt32.max)
-    public var isNone: Bool { index == UInt32.max }
+    @inlinable public var isNone: Bool { index == UInt32.max }
     public var description: String { isNone ? "-" : "t\(index)" }
 }
 

@@ -113,6 +113,8 @@ struct Facts {
     let globalCount: Int
 
     init(tempCount: Int, globalCount: Int) {
+        // Room for the constants the pass makes, so that `grow` is rare.
+        let tempCount = tempCount + 64
         constant = [Int32](repeating: -1, count: tempCount)
         copyOf = [UInt32](repeating: UInt32.max, count: tempCount)
         copyVersion = [UInt32](repeating: 0, count: tempCount)
