@@ -87,6 +87,7 @@ public final class Engine {
 
     private func runJIT(_ jit: JIT) -> StopReason {
         var from: (block: Int32, slot: Int) = (-1, 0)
+        let traceExec = options.log.contains(.exec)
         while true {
             let flushes = statistics.flushes
             let index = block(at: cpu.pointee.rip)
@@ -94,6 +95,7 @@ public final class Engine {
                 jit.patchGotoTB(source, slot: from.slot, target: blocks[Int(index)].compiled!.entry)
                 statistics.chainsPatched += 1
             }
+            if traceExec { traceEntry(index) }
             let result = jit.enter(cpu, blocks[Int(index)].compiled!.entry)
             statistics.entries += 1
             let reason = Int32(truncatingIfNeeded: result & 0xFF)
@@ -111,7 +113,9 @@ public final class Engine {
 
     private func runInterpreter() -> StopReason {
         var index = block(at: cpu.pointee.rip)
+        let traceExec = options.log.contains(.exec)
         while true {
+            if traceExec { traceEntry(index) }
             let reason = interpreter.run(blocks[Int(index)].interpreted!, cpu: cpu)
             statistics.entries += 1
             switch reason {
@@ -130,6 +134,13 @@ public final class Engine {
                 return stop(reason)
             }
         }
+    }
+
+    /// `-d exec`: the block about to be entered from the loop (chained jumps between blocks do
+    /// not come back here, so they are not listed).
+    @inline(never)
+    private func traceEntry(_ index: Int32) {
+        options.logSink.write("Trace: [block \(index)] 0x" + String(blocks[Int(index)].guestPC, radix: 16) + "\n")
     }
 
     private func stop(_ reason: Int32) -> StopReason {

@@ -19,7 +19,7 @@ public struct LogItems: OptionSet, Sendable {
     public static let opOpt = LogItems(rawValue: 1 << 2)
     /// Host code of each block, with each guest instruction's range marked.
     public static let outAsm = LogItems(rawValue: 1 << 3)
-    /// One line per block entered from the execution loop.
+    /// One line per block entered from the execution loop (chained jumps stay in generated code).
     public static let exec = LogItems(rawValue: 1 << 4)
 
     public static let names: [(String, LogItems, String)] = [

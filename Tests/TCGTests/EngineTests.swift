@@ -64,3 +64,28 @@ final class EngineTests: XCTestCase {
         }
     }
 }
+
+final class EngineLogTests: XCTestCase {
+    func testLogsShowEachStageOfABlock() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("mimic-log-\(getpid()).txt").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let memory = try GuestMemory(size: 1 << 16)
+        memory.write([0x48, 0x83, 0xC0, 0x01, 0xF4], at: 0x1000)  // add rax, 1; hlt
+        var options = EngineOptions()
+        options.log = try LogItems.parse("in_asm,op,op_opt,out_asm,exec")
+        options.logSink = try LogSink(path: path)
+        do {
+            let engine = try Engine(memory: memory, accel: .jit, options: options)
+            engine.cpu.pointee.rip = 0x1000
+            XCTAssertEqual(engine.run(), .halt)
+        }
+        options.logSink = .standardError  // closes the file
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        XCTAssertTrue(text.contains("0x00001000:  add    rax,0x1"), text)
+        XCTAssertTrue(text.contains(" ---- 0x1000"), text)
+        XCTAssertTrue(text.contains("OP after optimization:"), text)
+        XCTAssertTrue(text.contains("OUT: [size="), text)
+        XCTAssertTrue(text.contains("Trace: [block 0] 0x1000"), text)
+        XCTAssertThrowsError(try LogItems.parse("in_asm,bogus"))
+    }
+}
