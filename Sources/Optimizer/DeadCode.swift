@@ -36,6 +36,8 @@ struct DeadCodePass {
     /// Globals live where a basic block leaves the translation block (0 when it does not).
     var exitLive: [UInt64] = []
     var liveIn: [UInt64] = []
+    /// Every branch goes forward: one backward sweep over the basic blocks settles liveness.
+    var forwardOnly = true
     var keep: [Bool]
     /// A local is live in the walk of the current basic block when its stamp is the current one.
     var localStamp: [UInt32]
@@ -58,6 +60,7 @@ struct DeadCodePass {
         var labelBlock = [Int](repeating: -1, count: labelCount)
         starts = [0]
         for (i, inst) in insts.enumerated() {
+            if (inst.op == .br || inst.op == .brcond) && labelBlock[Int(inst.imm)] >= 0 { forwardOnly = false }
             if inst.op == .setLabel {
                 if starts.last! != i { starts.append(i) }
                 labelBlock[Int(inst.imm)] = starts.count - 1
@@ -85,6 +88,12 @@ struct DeadCodePass {
 
     mutating func solve() {
         let count = liveIn.count
+        if forwardOnly {
+            // Successors come later, so walking the basic blocks from the last one sees each
+            // successor's final liveness before its predecessors.
+            for b in stride(from: count - 1, through: 0, by: -1) { liveIn[b] = walk(b, liveOut(b), apply: true) }
+            return
+        }
         var changed = true
         while changed {
             changed = false
