@@ -104,62 +104,60 @@ extension Optimizer {
 /// What the forward pass knows about each temp: a constant it holds or a temp it copies.
 /// A copy stays valid while its source has not been written since (`version`).
 struct Facts {
-    var constant: [Int32]
-    var copyOf: [UInt32]
-    var copyVersion: [UInt32]
-    var version: [UInt32]
-    /// How many low bits of the temp's value may be nonzero (64 when nothing is known).
-    var widths: [UInt8]
+    /// What is known of one temp. One array of these (not one array per fact) keeps the pass
+    /// at one allocation per block.
+    struct Fact {
+        /// The constant temp it holds, or -1.
+        var constant: Int32 = -1
+        /// The temp it copies, or UInt32.max; valid while that temp's version is `copyVersion`.
+        var copyOf = UInt32.max
+        var copyVersion: UInt32 = 0
+        /// Bumped at every write, so that copies of the old value go stale.
+        var version: UInt32 = 0
+        /// How many low bits of the value may be nonzero (64 when nothing is known).
+        var width: UInt8 = 64
+    }
+
+    var facts: [Fact]
     let globalCount: Int
 
     init(tempCount: Int, globalCount: Int) {
         // Room for the constants the pass makes, so that `grow` is rare.
-        let tempCount = tempCount + 64
-        constant = [Int32](repeating: -1, count: tempCount)
-        copyOf = [UInt32](repeating: UInt32.max, count: tempCount)
-        copyVersion = [UInt32](repeating: 0, count: tempCount)
-        version = [UInt32](repeating: 0, count: tempCount)
-        widths = [UInt8](repeating: 64, count: tempCount)
+        facts = [Fact](repeating: Fact(), count: tempCount + 64)
         self.globalCount = globalCount
     }
 
     mutating func grow(to count: Int) {
-        while constant.count < count {
-            constant.append(-1)
-            copyOf.append(UInt32.max)
-            copyVersion.append(0)
-            version.append(0)
-            widths.append(64)
-        }
+        while facts.count < count { facts.append(Fact()) }
     }
 
     func resolve(_ t: Temp, in block: IRBlock) -> Temp {
         let i = Int(t.index)
-        guard i < constant.count else { return t }
-        if constant[i] >= 0 { return Temp(UInt32(constant[i])) }
-        let source = copyOf[i]
-        if source != UInt32.max, version[Int(source)] == copyVersion[i] { return Temp(source) }
+        guard i < facts.count else { return t }
+        let f = facts[i]
+        if f.constant >= 0 { return Temp(UInt32(f.constant)) }
+        if f.copyOf != UInt32.max, facts[Int(f.copyOf)].version == f.copyVersion { return Temp(f.copyOf) }
         return t
     }
 
     mutating func wrote(_ t: Temp) {
         let i = Int(t.index)
         grow(to: i + 1)
-        version[i] &+= 1
-        constant[i] = -1
-        copyOf[i] = UInt32.max
-        widths[i] = 64
+        facts[i].version &+= 1
+        facts[i].constant = -1
+        facts[i].copyOf = UInt32.max
+        facts[i].width = 64
     }
 
     mutating func setWidth(_ t: Temp, _ bits: Int) {
-        widths[Int(t.index)] = UInt8(min(64, max(0, bits)))
+        facts[Int(t.index)].width = UInt8(min(64, max(0, bits)))
     }
 
     /// How many low bits of `t` may be nonzero.
     func width(_ t: Temp, _ block: IRBlock) -> Int {
         if let c = block.constValue(t) { return 64 - c.leadingZeroBitCount }
         let i = Int(t.index)
-        let known = i < widths.count ? Int(widths[i]) : 64
+        let known = i < facts.count ? Int(facts[i].width) : 64
         return min(known, block.info(t).type.bits)
     }
 
@@ -192,10 +190,10 @@ struct Facts {
         let i = Int(d.index)
         grow(to: max(i, Int(s.index)) + 1)
         if block.isConst(s) {
-            constant[i] = Int32(s.index)
+            facts[i].constant = Int32(s.index)
         } else if d != s {
-            copyOf[i] = s.index
-            copyVersion[i] = version[Int(s.index)]
+            facts[i].copyOf = s.index
+            facts[i].copyVersion = facts[Int(s.index)].version
         }
     }
 
@@ -204,6 +202,6 @@ struct Facts {
     }
 
     mutating func forgetAll() {
-        for i in 0..<constant.count { wrote(Temp(i)) }
+        for i in 0..<facts.count { wrote(Temp(i)) }
     }
 }
