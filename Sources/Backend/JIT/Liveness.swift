@@ -37,35 +37,40 @@ struct Liveness {
         }
         let crossingLocals = (0..<temps).filter { crossing[$0] }
 
-        var live = [Bool](repeating: false, count: temps)
-        func liveGlobals() { for g in 0..<globals { live[g] = true } }
+        // A temp is live when its stamp is the current epoch: leaving the block kills every
+        // temp at once by starting a new epoch.
+        var liveStamp = [UInt32](repeating: 0, count: temps)
+        var epoch: UInt32 = 1
+        func liveGlobals() { for g in 0..<globals { liveStamp[g] = epoch } }
         for index in block.insts.indices.reversed() {
             let inst = block.insts[index]
             let info = inst.op.info
             if info.flags.contains(.leavesBlock) {
-                for i in 0..<temps { live[i] = false }
+                epoch += 1
                 liveGlobals()
             } else if info.flags.contains(.basicBlockEnd) {
                 liveGlobals()
-                for t in crossingLocals { live[t] = true }
+                for t in crossingLocals { liveStamp[t] = epoch }
             }
             var mask: UInt8 = 0
             for j in 0..<info.outs {
                 let t = inst.output(j)
                 guard !t.isNone else { continue }
-                if !live[Int(t.index)] { mask |= 16 << UInt8(j) }
-                live[Int(t.index)] = false
+                if liveStamp[Int(t.index)] != epoch { mask |= 16 << UInt8(j) }
+                liveStamp[Int(t.index)] = 0
             }
             if Self.readsWholeState(inst) { liveGlobals() }
-            for g in EnvAccess.overlappingGlobals(inst, block) { live[g] = true }
+            if inst.op == .ldEnv || inst.op == .stEnv {
+                for g in EnvAccess.overlappingGlobals(inst, block) { liveStamp[g] = epoch }
+            }
             for i in 0..<info.ins {
                 let t = inst.input(i)
                 guard !t.isNone, block.temps[Int(t.index)].kind != .const else { continue }
-                if !live[Int(t.index)] { mask |= 1 << UInt8(i) }
+                if liveStamp[Int(t.index)] != epoch { mask |= 1 << UInt8(i) }
             }
             for i in 0..<info.ins {
                 let t = inst.input(i)
-                if !t.isNone { live[Int(t.index)] = true }
+                if !t.isNone { liveStamp[Int(t.index)] = epoch }
             }
             deadMask[index] = mask
         }
