@@ -9,7 +9,7 @@ extension Optimizer {
     /// It looks through the merges that partial flag writers (INC, DEC) produce and through the
     /// `flags ^ (flags >> 4)` that signed conditions (L, LE, G, GE) test. It only rewrites when
     /// the flags op is in the same basic block and its operands still hold the values it saw.
-    /// Returns true when it rewrote anything (the zero-extensions it adds may then fold away).
+    /// Returns true when it added ops that a second propagation may fold away.
     @discardableResult
     public static func foldFlagConditions(_ block: inout IRBlock) -> Bool {
         guard block.insts.contains(where: { ($0.op == .brcond || $0.op == .setcond || $0.op == .movcond)
@@ -20,7 +20,7 @@ extension Optimizer {
             pass.visit(inst, &block)
         }
         block.insts = pass.out
-        return pass.rewrote
+        return pass.addedOps
     }
 }
 
@@ -78,7 +78,7 @@ struct FlagConditionPass {
     var lastWrite: [Int32]
     var writeBlock: [Int32]
     var basicBlock: Int32 = 0
-    var rewrote = false
+    var addedOps = false
 
     init(_ block: IRBlock) {
         writeCount = [UInt8](repeating: 0, count: block.temps.count)
@@ -101,7 +101,6 @@ struct FlagConditionPass {
         case .brcond, .setcond, .movcond:
             if inst.cond == .tstne || inst.cond == .tsteq, let mask = block.constValue(inst.a1),
                let test = comparison(testing: inst.a0, mask: mask, &block) {
-                rewrote = true
                 inst.aux = (inst.cond == .tstne ? test.cond : test.cond.inverted).rawValue
                 if test.type == inst.type || inst.op == .brcond {
                     inst.type = test.type
@@ -227,6 +226,7 @@ struct FlagConditionPass {
     }
 
     mutating func zeroExtend(_ t: Temp, bytes: Int, _ block: inout IRBlock) -> Temp {
+        if bytes == 8 || fits(t, bytes: bytes, block) { return t }
         switch bytes {
         case 1: return emit(.ext8u, .i64, t, &block)
         case 2: return emit(.ext16u, .i64, t, &block)
@@ -235,8 +235,23 @@ struct FlagConditionPass {
         }
     }
 
+    /// True when `t` is known to have no bits above its low `bytes`: a constant that small, or
+    /// a local this basic block made by a zero-extension or an unsigned load that narrow.
+    func fits(_ t: Temp, bytes: Int, _ block: IRBlock) -> Bool {
+        if let c = block.constValue(t) { return c >> UInt64(8 * bytes) == 0 }
+        guard let def = definition(t) else { return false }
+        switch def.op {
+        case .ext8u: return bytes >= 1
+        case .ext16u: return bytes >= 2
+        case .ext32u, .extuI32I64: return bytes >= 4
+        case .load, .ldEnv: return !def.memOp.signed && def.memOp.bytes <= bytes
+        default: return false
+        }
+    }
+
     /// Emits d = op(t) and returns d (constants fold at once).
     mutating func emit(_ op: Op, _ type: IRType, _ t: Temp, _ block: inout IRBlock) -> Temp {
+        addedOps = true
         let d = block.newLocal(type)
         var inst = Inst(op, type, d0: d, a0: t)
         if let c = block.constValue(t) {
