@@ -41,12 +41,13 @@ let package = Package(
 
         // Test support: runs instruction sequences natively, the oracle for differential tests.
         .target(name: "CNativeRunner", path: "Tests/CNativeRunner"),
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
 
         .testTarget(name: "X86Tests", dependencies: ["X86", "ELF"]),
-        .testTarget(name: "IRTests", dependencies: ["IR", "Optimizer", "Interpreter", "CCPU"]),
+        .testTarget(name: "IRTests", dependencies: ["IR", "Optimizer", "Interpreter", "CCPU", "TestSupport"]),
         .testTarget(name: "LifterTests", dependencies: ["Lifter", "X86", "IR", "Interpreter", "CCPU", "CNativeRunner"]),
-        .testTarget(name: "BackendTests", dependencies: ["Backend", "IR", "CCPU"]),
-        .testTarget(name: "TCGTests", dependencies: ["TCG", "X86", "IR", "Lifter", "Optimizer", "Backend", "CCPU", "CNativeRunner"],
+        .testTarget(name: "BackendTests", dependencies: ["Backend", "IR", "CCPU", "TestSupport"]),
+        .testTarget(name: "TCGTests", dependencies: ["TCG", "X86", "IR", "Lifter", "Optimizer", "Backend", "CCPU", "CNativeRunner", "TestSupport"],
                     exclude: ["Golden"]),
         .testTarget(name: "MachineTests", dependencies: ["Machine", "ELF"]),
         .testTarget(name: "KVMTests", dependencies: ["KVM", "Machine"]),

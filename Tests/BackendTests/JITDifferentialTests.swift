@@ -1,5 +1,6 @@
 import CCPU
 import IR
+import TestSupport
 import XCTest
 @testable import Backend
 
@@ -7,19 +8,6 @@ import XCTest
 /// same registers, memory and exit. This is what exercises the allocator: spills under
 /// pressure, evictions for fixed registers and calls, locals crossing labels.
 final class JITDifferentialTests: XCTestCase {
-    struct SplitMix64 {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-        mutating func chance(_ n: Int) -> Bool { below(n) == 0 }
-    }
-
     static let combine = Helpers.register(Helper(name: "diff_combine", function: { _, a, b, c, d in
         (a &* 31) ^ (b &+ c) &- d
     }, argumentCount: 4, returnsValue: true, flags: .pure))
@@ -103,7 +91,7 @@ final class JITDifferentialTests: XCTestCase {
 
         /// A block of `count` guest instructions, with forward branches over some of them.
         static func make(seed: UInt64, count: Int) -> IRBlock {
-            var g = Generator(rng: SplitMix64(state: seed), block: IRBlock(layout: JITHarness.layout, guestPC: 0x1000))
+            var g = Generator(rng: SplitMix64(seed: seed), block: IRBlock(layout: JITHarness.layout, guestPC: 0x1000))
             var open: [(label: Int, closeAt: Int, saved: [IRType: [Temp]])] = []
             for i in 0..<count {
                 while let top = open.last, top.closeAt <= i {
@@ -140,7 +128,7 @@ final class JITDifferentialTests: XCTestCase {
                 let block = Generator.make(seed: seed, count: 12 + Int(seed % 120))
                 // Same random start for both.
                 h.reset()
-                var rng = SplitMix64(state: seed ^ 0xABCDEF)
+                var rng = SplitMix64(seed: seed ^ 0xABCDEF)
                 for i in 0..<16 { h[gpr: i] = rng.chance(3) ? Generator.pick(&rng, Self.interesting) : rng.next() }
                 for k in stride(from: 0, to: h.memorySize, by: 8) { h.memory.storeBytes(of: rng.next(), toByteOffset: k, as: UInt64.self) }
                 expectedCPU.initialize(to: h.cpu.pointee)

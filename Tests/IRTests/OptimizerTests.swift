@@ -1,6 +1,7 @@
 import CCPU
 import IR
 import Optimizer
+import TestSupport
 import XCTest
 
 final class OptimizerTests: XCTestCase {
@@ -54,7 +55,7 @@ final class OptimizerTests: XCTestCase {
 
     /// Random blocks of pure ops, labels and branches give the same globals optimized or not.
     func testOptimizedBlocksComputeTheSameAsUnoptimized() throws {
-        var rng = SplitMix(seed: 0x5EED)
+        var rng = SplitMix64(seed: 0x5EED)
         let ops: [Op] = [.add, .sub, .mul, .and, .or, .xor, .andc, .shl, .shr, .sar, .rotl, .rotr, .clz, .ctz,
                          .neg, .not, .ctpop, .bswap16, .bswap32, .ext8s, .ext16u, .setcond, .movcond, .mulu2,
                          .deposit, .extract, .sextract, .flagsAdd, .flagsSub, .flagsAdc, .flagsSbb, .flagsLogic]
@@ -125,18 +126,5 @@ final class OptimizerTests: XCTestCase {
                 return
             }
         }
-    }
-}
-
-/// A small deterministic generator for reproducible random tests.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,3 +1,4 @@
+import TestSupport
 import XCTest
 
 /// Mimic against the real CPU, one family of instructions per test, each under both

@@ -1,3 +1,4 @@
+import TestSupport
 import XCTest
 
 /// The native runner checked at scale against arithmetic written out from the SDM's flag

@@ -1,3 +1,4 @@
+import TestSupport
 /// ADD OR ADC SBB AND SUB XOR CMP TEST, INC DEC NEG NOT: every operand size (including AH..BH
 /// and R8B..R15B), register, immediate and memory forms, at boundary values, with CF in 0 and 1.
 enum ALUCases {

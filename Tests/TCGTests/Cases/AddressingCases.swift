@@ -1,3 +1,4 @@
+import TestSupport
 /// Effective addresses: LEA and loads/stores with every base and index register, every scale,
 /// no/8-bit/32-bit displacements, no base, RIP-relative, and the 32-bit address size (67) with
 /// its wrap-around; 16-bit operands (66) through memory.

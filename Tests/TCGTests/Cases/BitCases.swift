@@ -1,3 +1,4 @@
+import TestSupport
 /// BT BTS BTR BTC (register and memory; a register bit offset reaches outside a memory operand),
 /// BSF BSR LZCNT TZCNT POPCNT (zero input included), and CMPXCHG XADD XCHG.
 enum BitCases {

@@ -1,3 +1,4 @@
+import TestSupport
 /// All 16 conditions of Jcc, SETcc and CMOVcc over every combination of the flags they test.
 enum ConditionCases {
     /// Every combination of CF PF ZF SF OF (AF rides along at random).

@@ -1,3 +1,4 @@
+import TestSupport
 /// Precise exceptions: #UD (UD2 and opcodes undefined in 64-bit mode) and #PF (loads, stores and
 /// read-modify-writes outside every mapping), each after instructions whose effects must stay.
 enum FaultCases {

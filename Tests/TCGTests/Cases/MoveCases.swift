@@ -1,3 +1,4 @@
+import TestSupport
 /// MOV (partial-register merges, zero extension, 64-bit immediates and offsets), MOVSX MOVZX
 /// MOVSXD, CBW CWDE CDQE CWD CDQ CQO, BSWAP, SAHF LAHF, CMC CLC STC CLD STD.
 enum MoveCases {

@@ -1,3 +1,4 @@
+import TestSupport
 /// MUL and IMUL in their one-, two- and three-operand forms; DIV and IDIV including the divide
 /// error (#DE, vector 0) for a zero divisor and for a quotient that does not fit.
 enum MulDivCases {

@@ -1,3 +1,4 @@
+import TestSupport
 /// Register names, operand sizes and interesting values shared by the case generators.
 enum Operands {
     static let widths = [8, 16, 32, 64]

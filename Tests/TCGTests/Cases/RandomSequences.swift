@@ -1,3 +1,4 @@
+import TestSupport
 /// Random straight-line sequences of 1-20 instructions, with some forward branches, small loops
 /// and calls, drawn from the hand-picked families.
 ///

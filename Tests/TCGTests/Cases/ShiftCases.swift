@@ -1,3 +1,4 @@
+import TestSupport
 /// SHL SAL SHR SAR ROL ROR RCL RCR and SHLD SHRD: counts 0, 1, n, the width and beyond (masked),
 /// by immediate, by the 1-form and by CL, in registers and memory, with CF in 0 and 1.
 enum ShiftCases {

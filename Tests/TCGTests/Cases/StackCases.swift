@@ -1,3 +1,4 @@
+import TestSupport
 /// PUSH POP CALL RET ENTER LEAVE: register, immediate and memory forms, 16-bit forms, and the
 /// cases where RSP is both the stack pointer and an operand.
 enum StackCases {

@@ -1,3 +1,4 @@
+import TestSupport
 /// MOVS STOS LODS CMPS SCAS at every size, with DF 0 and 1, without and with REP/REPE/REPNE
 /// (RCX = 0 included), and with the 32-bit address size (ESI, EDI, ECX).
 enum StringCases {

@@ -1,3 +1,4 @@
+import TestSupport
 import CNativeRunner
 import Foundation
 import TCG
