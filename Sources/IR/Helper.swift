@@ -6,16 +6,16 @@ public typealias HelperFunction = @convention(c) (
 
 public struct HelperFlags: OptionSet, Sendable {
     public let rawValue: UInt8
-    public init(rawValue: UInt8) { self.rawValue = rawValue }
+    @inlinable public init(rawValue: UInt8) { self.rawValue = rawValue }
     /// Reads guest registers or flags from the CPU state: globals are written back before the call.
-    public static let readsState = HelperFlags(rawValue: 1)
+    @inlinable public static var readsState: HelperFlags { HelperFlags(rawValue: 1) }
     /// Writes guest registers or flags: globals are reloaded after the call.
-    public static let writesState = HelperFlags(rawValue: 2)
+    @inlinable public static var writesState: HelperFlags { HelperFlags(rawValue: 2) }
     /// May set `exception` in the CPU state; generated code then leaves the block at the call's
     /// guest instruction.
-    public static let mayRaise = HelperFlags(rawValue: 4)
+    @inlinable public static var mayRaise: HelperFlags { HelperFlags(rawValue: 4) }
     /// Neither reads nor writes nor raises: a pure function of its arguments.
-    public static let pure: HelperFlags = []
+    @inlinable public static var pure: HelperFlags { [] }
 }
 
 public struct Helper: Sendable {

@@ -179,18 +179,20 @@ public struct OpInfo: Sendable {
 
     public struct Flags: OptionSet, Sendable {
         public let rawValue: UInt8
-        public init(rawValue: UInt8) { self.rawValue = rawValue }
+        @inlinable public init(rawValue: UInt8) { self.rawValue = rawValue }
+        // Computed, not stored: a stored static is initialized lazily and every read would go
+        // through a once-check, on every op of every pass.
         /// Must not be removed even when its outputs are dead.
-        public static let sideEffects = Flags(rawValue: 1)
+        @inlinable public static var sideEffects: Flags { Flags(rawValue: 1) }
         /// Ends a basic block: control may arrive or leave here, so values must be where the
         /// next basic block expects them (globals in the CPU state).
-        public static let basicBlockEnd = Flags(rawValue: 2)
+        @inlinable public static var basicBlockEnd: Flags { Flags(rawValue: 2) }
         /// Leaves the translation block.
-        public static let leavesBlock = Flags(rawValue: 4)
+        @inlinable public static var leavesBlock: Flags { Flags(rawValue: 4) }
         /// May raise a guest exception: the CPU state must be exact before it runs.
-        public static let mayFault = Flags(rawValue: 8)
+        @inlinable public static var mayFault: Flags { Flags(rawValue: 8) }
         /// Calls a helper (which may read and write the CPU state and clobbers caller-saved registers).
-        public static let call = Flags(rawValue: 16)
+        @inlinable public static var call: Flags { Flags(rawValue: 16) }
     }
 
     /// Output and input operand counts. For `call`, up to this many; absent ones are `Temp.none`.
