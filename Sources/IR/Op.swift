@@ -52,11 +52,10 @@ public enum Op: UInt8, CaseIterable, Sendable {
     // jump to the block for guest pc a0 through the jump cache, or leave with MIMIC_EXIT_LOOKUP
     case lookupAndGoto
 
-    /// The op's row of the table (built once from `describe`).
-    @inline(__always)
-    public var info: OpInfo { OpInfo.table[Int(rawValue)] }
-
-    fileprivate var describe: OpInfo {
+    /// The op's row of the table. Inlinable, so each use compiles to a lookup in constant
+    /// tables rather than a call.
+    @inlinable
+    public var info: OpInfo {
         switch self {
         case .mov, .neg, .not, .ext8s, .ext8u, .ext16s, .ext16u, .ext32s, .ext32u,
              .extuI32I64, .extsI32I64, .truncI64I32, .bswap16, .bswap32, .bswap64, .ctpop:
@@ -168,12 +167,6 @@ public enum Op: UInt8, CaseIterable, Sendable {
 
 /// What an op reads and writes and what else it does.
 public struct OpInfo: Sendable {
-    /// One row per op, indexed by raw value; read on every op by every pass, so a plain pointer.
-    nonisolated(unsafe) static let table: UnsafeMutablePointer<OpInfo> = {
-        let rows = UnsafeMutablePointer<OpInfo>.allocate(capacity: Op.allCases.count)
-        for op in Op.allCases { (rows + Int(op.rawValue)).initialize(to: op.describe) }
-        return rows
-    }()
 
     public enum Immediate: UInt8, Sendable { case none, bitField, offset, helper, pc, label, slot, exitReason }
 
@@ -205,6 +198,7 @@ public struct OpInfo: Sendable {
     public var usesWidth: Bool
     public var flags: Flags
 
+    @usableFromInline
     init(outs: Int, ins: Int, imm: Immediate = .none, usesCond: Bool = false, usesMemOp: Bool = false,
          usesWidth: Bool = false, flags: Flags = []) {
         self.outs = outs
