@@ -22,8 +22,7 @@ final class CodeFixture {
         cpu = .allocate(capacity: 1)
         cpu.initialize(to: MimicCPUState())
         cpu.pointee.exception = UInt64(MIMIC_EXC_NONE)
-        cpu.pointee.mem_base = UInt64(UInt(bitPattern: memory.base))
-        cpu.pointee.mem_size = UInt64(memory.size)
+        mimic_set_guest_memory(cpu, memory.base, UInt64(memory.size))
         directEntry = unsafeBitCast(jit.entry.enterAddress, to: DirectEntry.self)
     }
 

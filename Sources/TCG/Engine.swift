@@ -62,8 +62,7 @@ public final class Engine {
         cpu.pointee.eflags_rest = 0x202  // IF set, as user code sees it
         cpu.pointee.exception = UInt64(MIMIC_EXC_NONE)
         cpu.pointee.mxcsr = 0x1F80
-        cpu.pointee.mem_base = UInt64(UInt(bitPattern: memory.base))
-        cpu.pointee.mem_size = UInt64(memory.size)
+        mimic_set_guest_memory(cpu, memory.base, UInt64(memory.size))
         cpu.pointee.jump_cache = UInt64(UInt(bitPattern: jumpCache))
         cpu.pointee.jump_cache_mask = UInt64(Engine.jumpCacheEntries - 1)
     }

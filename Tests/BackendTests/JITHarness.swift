@@ -39,8 +39,7 @@ final class JITHarness {
     func reset() {
         cpu.pointee = MimicCPUState()
         cpu.pointee.exception = UInt64(MIMIC_EXC_NONE)
-        cpu.pointee.mem_base = UInt64(UInt(bitPattern: memory))
-        cpu.pointee.mem_size = UInt64(memorySize)
+        mimic_set_guest_memory(cpu, memory, UInt64(memorySize))
         cpu.pointee.jump_cache = UInt64(UInt(bitPattern: jumpCache))
         cpu.pointee.jump_cache_mask = UInt64(jumpCacheEntries - 1)
     }

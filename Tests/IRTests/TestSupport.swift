@@ -16,8 +16,7 @@ final class TestMachine {
     init() {
         cpu.initialize(to: MimicCPUState())
         cpu.pointee.exception = UInt64(MIMIC_EXC_NONE)
-        cpu.pointee.mem_base = UInt64(UInt(bitPattern: memory))
-        cpu.pointee.mem_size = 4096
+        mimic_set_guest_memory(cpu, memory, 4096)
         memory.initializeMemory(as: UInt8.self, repeating: 0, count: 4096)
     }
 

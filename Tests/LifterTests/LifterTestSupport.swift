@@ -68,8 +68,7 @@ final class TestMachine {
         cpu = .allocate(capacity: 1)
         cpu.initialize(to: MimicCPUState())
         memory = mmap(nil, memorySize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0)!
-        cpu.pointee.mem_base = UInt64(UInt(bitPattern: memory))
-        cpu.pointee.mem_size = UInt64(memorySize)
+        mimic_set_guest_memory(cpu, memory, UInt64(memorySize))
         cpu.pointee.exception = UInt64(MIMIC_EXC_NONE)
         cpu.pointee.eflags_rest = 2
     }

@@ -631,6 +631,8 @@ enum GoldenCodegen {
             ("mem_base", \.mem_base), ("mem_size", \.mem_size),
             ("jump_cache", \.jump_cache), ("jump_cache_mask", \.jump_cache_mask),
         ]
+        let last = MemoryLayout<MimicCPUState>.offset(of: \.mem_last)!
+        if offset >= last && offset < last + 32 { return "mem_last[\((offset - last) / 8)]" }
         return fields.first { MemoryLayout<MimicCPUState>.offset(of: $0.1) == offset }?.0
     }
 

@@ -8,7 +8,7 @@ enum StateField {
     static let errorCode = Int32(MemoryLayout<MimicCPUState>.offset(of: \.error_code)!)
     static let faultAddress = Int32(MemoryLayout<MimicCPUState>.offset(of: \.fault_address)!)
     static let memBase = Int32(MemoryLayout<MimicCPUState>.offset(of: \.mem_base)!)
-    static let memSize = Int32(MemoryLayout<MimicCPUState>.offset(of: \.mem_size)!)
+    static let memLast = Int32(MemoryLayout<MimicCPUState>.offset(of: \.mem_last)!)
     static let jumpCache = Int32(MemoryLayout<MimicCPUState>.offset(of: \.jump_cache)!)
     static let jumpCacheMask = Int32(MemoryLayout<MimicCPUState>.offset(of: \.jump_cache_mask)!)
 }

@@ -44,17 +44,9 @@ extension BlockCompiler {
     mutating func emitBoundsCheck(_ address: GPR, bytes: Int, write: Bool) {
         let fault = asm.newLabel()
         stubs.append(.pageFault(fault, address: address, write: write, pc: currentPC))
-        if bytes == 1 {
-            asm.alu(.cmp, .b64, address, Mem(.r14, StateField.memSize))
-            asm.jcc(.ae, fault)
-        } else {
-            let end = alloc.allocate(&asm)
-            asm.lea(.b64, end, Mem(address, Int32(bytes)))
-            asm.alu(.cmp, .b64, end, address)
-            asm.jcc(.b, fault)
-            asm.alu(.cmp, .b64, end, Mem(.r14, StateField.memSize))
-            asm.jcc(.a, fault)
-        }
+        // Valid when address <= mem_size - bytes: one compare against the precomputed limit.
+        asm.alu(.cmp, .b64, address, Mem(.r14, StateField.memLast + 8 * Int32(bytes.trailingZeroBitCount)))
+        asm.jcc(.a, fault)
     }
 
     mutating func lowerGuestLoad(_ inst: Inst) {

@@ -53,8 +53,11 @@ typedef struct MimicCPUState {
     uint64_t request;           // MIMIC_REQ_*
 
     // Guest memory, linear: host address = mem_base + guest address, valid below mem_size.
+    // mem_last[i] is the highest address an access of 1 << i bytes may start at, so generated
+    // code checks a guest access with one compare. Set all three with mimic_set_guest_memory.
     uint64_t mem_base;
     uint64_t mem_size;
+    uint64_t mem_last[4];
     // Indirect-jump cache: a table of (guest pc, host code) pairs indexed by a hash of the pc.
     uint64_t jump_cache;
     uint64_t jump_cache_mask;
@@ -64,6 +67,16 @@ typedef struct MimicCPUState {
     uint32_t mxcsr;
     uint32_t pad0;
 } MimicCPUState;
+
+// Points the state at guest memory of `size` bytes (at least 8) at host address `base`.
+static inline void mimic_set_guest_memory(MimicCPUState *state, void *base, uint64_t size) {
+    state->mem_base = (uint64_t)(uintptr_t)base;
+    state->mem_size = size;
+    for (int i = 0; i < 4; i++) {
+        uint64_t bytes = (uint64_t)1 << i;
+        state->mem_last[i] = size >= bytes ? size - bytes : 0;
+    }
+}
 
 // One entry of the indirect-jump cache. `tag` is the guest pc, `code` the host entry point.
 typedef struct MimicJumpCacheEntry { uint64_t tag; uint64_t code; } MimicJumpCacheEntry;
