@@ -14,8 +14,9 @@ extension Optimizer {
     public static func foldFlagConditions(_ block: inout IRBlock) -> Bool {
         guard block.insts.contains(where: { ($0.op == .brcond || $0.op == .setcond || $0.op == .movcond)
                                              && ($0.cond == .tstne || $0.cond == .tsteq) }) else { return false }
-        snapshotFlagInputs(&block)
+        let snapshots = snapshotFlagInputs(&block)
         var pass = FlagConditionPass(block)
+        pass.snapshots = snapshots
         for inst in block.insts {
             pass.visit(inst, &block)
         }
@@ -25,29 +26,32 @@ extension Optimizer {
 }
 
 extension Optimizer {
-    /// A flags op that reads a global the same basic block then overwrites (`dec rcx` computes
-    /// its flags from the old rcx, then writes rcx) reads a local copy instead, so that a later
-    /// condition can still compare the operand's old value.
-    static func snapshotFlagInputs(_ block: inout IRBlock) {
+    /// Before a flags op that reads a global the same basic block then overwrites (`dec rcx`
+    /// computes its flags from the old rcx, then writes rcx), copies the global into a local, so
+    /// that a later condition can still compare the operand's old value. The flags op itself
+    /// keeps reading the global (the copy would otherwise live on into the exits). Returns, per
+    /// flags-op result temp, the copies of its two operands (`Temp.none` where none was made).
+    static func snapshotFlagInputs(_ block: inout IRBlock) -> [(Temp, Temp)] {
         let needed = block.insts.indices.contains { i in
             let inst = block.insts[i]
             guard inst.op == .flagsSub || inst.op == .flagsLogic else { return false }
             return (block.isGlobal(inst.a0) && overwrittenLaterInBasicBlock(inst.a0, after: i, block.insts))
                 || (block.isGlobal(inst.a1) && overwrittenLaterInBasicBlock(inst.a1, after: i, block.insts))
         }
-        guard needed else { return }
+        guard needed else { return [] }
+        var snapshots = [(Temp, Temp)](repeating: (.none, .none), count: block.temps.count)
         var out: [Inst] = []
         out.reserveCapacity(block.insts.count + 8)
         let insts = block.insts
-        for (i, var inst) in insts.enumerated() {
+        for (i, inst) in insts.enumerated() {
             switch inst.op {
             case .flagsSub, .flagsLogic:
-                for a in 0..<inst.op.info.ins {
+                for a in 0..<min(2, inst.op.info.ins) {
                     let g = inst.input(a)
                     guard block.isGlobal(g), overwrittenLaterInBasicBlock(g, after: i, insts) else { continue }
                     let copy = block.newLocal(block.info(g).type)
                     out.append(Inst(.mov, block.info(g).type, d0: copy, a0: g))
-                    inst.setInput(a, copy)
+                    if a == 0 { snapshots[Int(inst.d0.index)].0 = copy } else { snapshots[Int(inst.d0.index)].1 = copy }
                 }
             default:
                 break
@@ -55,6 +59,7 @@ extension Optimizer {
             out.append(inst)
         }
         block.insts = out
+        return snapshots
     }
 
     static func overwrittenLaterInBasicBlock(_ g: Temp, after index: Int, _ insts: [Inst]) -> Bool {
@@ -79,6 +84,8 @@ struct FlagConditionPass {
     var writeBlock: [Int32]
     var basicBlock: Int32 = 0
     var addedOps = false
+    /// From `snapshotFlagInputs`: per flags-op result, copies of its operands' old values.
+    var snapshots: [(Temp, Temp)] = []
 
     init(_ block: IRBlock) {
         writeCount = [UInt8](repeating: 0, count: block.temps.count)
@@ -195,11 +202,16 @@ struct FlagConditionPass {
             tested = def.a0
         }
         guard let (flags, word) = flagsSource(tested, mask: flagsMask, block) else { return nil }
-        guard unchangedSince(flags.a0, word, block), flags.op != .flagsSub || unchangedSince(flags.a1, word, block) else { return nil }
+        // The operands' values as the flags op saw them: the operand itself if it has not been
+        // written since, else the copy made before the flags op.
+        let copies = Int(word.index) < snapshots.count ? snapshots[Int(word.index)] : (.none, .none)
+        let a0 = unchangedSince(flags.a0, word, block) ? flags.a0 : copies.0
+        let a1 = flags.op != .flagsSub || unchangedSince(flags.a1, word, block) ? flags.a1 : copies.1
+        guard !a0.isNone, !a1.isNone else { return nil }
         let bytes = flags.widthBytes
         // The flags op looks at the low `bytes` of its operands; so must the comparison.
-        let a = zeroExtend(flags.a0, bytes: bytes, &block)
-        let b = flags.op == .flagsSub ? zeroExtend(flags.a1, bytes: bytes, &block) : block.const(.i64, 0 as UInt64)
+        let a = zeroExtend(a0, bytes: bytes, &block)
+        let b = flags.op == .flagsSub ? zeroExtend(a1, bytes: bytes, &block) : block.const(.i64, 0 as UInt64)
         if signed {
             let cond: Cond = mask & StatusFlags.zf != 0 ? .le : .lt
             switch bytes {
