@@ -51,7 +51,9 @@ let package = Package(
                     exclude: ["Golden"]),
         .testTarget(name: "MachineTests", dependencies: ["Machine", "ELF"]),
         .testTarget(name: "KVMTests", dependencies: ["KVM", "Machine"]),
-        .testTarget(name: "CLITests", dependencies: ["MimicCLI"]),
+        .testTarget(name: "CLITests", dependencies: [
+            "MimicCLI", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
     ],
     swiftLanguageModes: [.v5]
 )

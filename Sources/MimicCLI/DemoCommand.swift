@@ -32,7 +32,14 @@ public struct DemoCommand: ParsableCommand {
         if let log { options.log = try LogItems.parse(log) }
         if let logFile { options.logSink = try LogSink(path: logFile) }
         print("Mimic demo: the guest counts the primes below 2,000,000 with a sieve (guest-images/demo/sieve.S, \(DemoGuest.code.count) bytes).")
-        var failed = false
+        print("The sieve executes \(DemoGuest.guestInstructions) guest instructions.\n")
+        struct Row {
+            var accel: Accel
+            var seconds: Double
+            var verdict: String
+            var statistics: Statistics
+        }
+        var rows: [Row] = []
         for a in accels {
             let memory = try GuestMemory(size: DemoGuest.memoryBytes)
             memory.write(DemoGuest.code, at: DemoGuest.loadAddress)
@@ -43,16 +50,22 @@ public struct DemoCommand: ParsableCommand {
             let stop = engine.run()
             let elapsed = MonotonicClock.seconds() - start
             let rax = engine.cpu.pointee.gpr.0
-            let s = engine.statistics
-            let verdict = stop == .halt && rax == DemoGuest.expectedRAX ? "correct" : "WRONG (\(stop))"
-            if verdict != "correct" { failed = true }
-            print("""
-              \(a.rawValue.padding(toLength: 6, withPad: " ", startingAt: 0)) rax = \(rax) (\(verdict)) in \(String(format: "%.3f", elapsed)) s: \
-            \(s.blocksTranslated) blocks / \(s.instructionsTranslated) guest instructions translated in \
-            \(String(format: "%.2f", Double(s.translationNanoseconds) / 1e6)) ms, \(s.entries) entries from the loop, \
-            \(s.chainsPatched) chained jumps patched
-            """)
+            let verdict = stop == .halt && rax == DemoGuest.expectedRAX ? "\(rax), correct" : "\(rax), WRONG (\(stop))"
+            rows.append(Row(accel: a, seconds: elapsed, verdict: verdict, statistics: engine.statistics))
         }
+        let fastest = rows.map(\.seconds).min() ?? 1
+        func cell(_ text: String, _ width: Int) -> String { text.padding(toLength: max(width, text.count), withPad: " ", startingAt: 0) }
+        print(cell("backend", 8) + cell("result (rax)", 18) + cell("time", 10) + cell("guest MIPS", 12) + cell("vs fastest", 12)
+              + "translated (blocks / instructions / ms), entries from the loop, chained jumps")
+        for row in rows {
+            let s = row.statistics
+            let mips = Double(DemoGuest.guestInstructions) / row.seconds / 1e6
+            print(cell(row.accel.rawValue, 8) + cell(row.verdict, 18) + cell(String(format: "%.3f s", row.seconds), 10)
+                  + cell(String(format: "%.0f", mips), 12) + cell(String(format: "%.1fx", row.seconds / fastest), 12)
+                  + "\(s.blocksTranslated) / \(s.instructionsTranslated) / " + String(format: "%.2f", Double(s.translationNanoseconds) / 1e6)
+                  + ", \(s.entries), \(s.chainsPatched)")
+        }
+        let failed = rows.contains { !$0.verdict.hasSuffix("correct") }
         if failed { throw ExitCode(1) }
     }
 }
