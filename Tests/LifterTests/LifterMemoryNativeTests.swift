@@ -9,11 +9,7 @@ import XCTest
 /// pointers (RSI, RDI, RBP, RSP) lie in the native runner's data region; compares registers,
 /// all six status flags, DF and the data region.
 final class LifterMemoryNativeTests: XCTestCase {
-    struct NativeCase {
-        var text: String
-        var bytes: [UInt8]
-        var insn: Instruction
-    }
+    typealias NativeCase = LifterNativeTests.NativeCase
 
     static func r(_ n: UInt8, _ bytes: Int) -> Operand { Build.r(n, bytes) }
     static let cl = Build.cl
