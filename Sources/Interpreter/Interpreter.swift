@@ -70,14 +70,14 @@ public final class Interpreter {
                 Interpreter.store(env + Int(inst.imm), inst.memOp, get(inst.a0))
             case .load:
                 let address = get(inst.a0)
-                guard let host = Interpreter.hostAddress(cpu, address, inst.memOp.bytes) else {
+                guard let host = Interpreter.hostAddress(cpu, address, inst.memOp.bytes, write: false) else {
                     Interpreter.memoryFault(cpu, address: address, write: false, pc: pc)
                     return Int32(MIMIC_EXIT_EXCEPTION)
                 }
                 set(inst.d0, Interpreter.load(host, inst.memOp) & inst.type.mask)
             case .store:
                 let address = get(inst.a0)
-                guard let host = Interpreter.hostAddress(cpu, address, inst.memOp.bytes) else {
+                guard let host = Interpreter.hostAddress(cpu, address, inst.memOp.bytes, write: true) else {
                     Interpreter.memoryFault(cpu, address: address, write: true, pc: pc)
                     return Int32(MIMIC_EXIT_EXCEPTION)
                 }
@@ -106,12 +106,29 @@ public final class Interpreter {
         preconditionFailure("IR block fell off its end without leaving")
     }
 
-    /// The host address of a guest access, or nil when it leaves guest memory.
+    /// The host address of a guest access, or nil when it leaves guest memory or, in a mapped
+    /// address space, touches a page the guest may not access that way (or a page of
+    /// translated code it writes: the runtime sees the #PF and handles the self-modification).
     @inline(__always)
-    static func hostAddress(_ cpu: UnsafeMutablePointer<MimicCPUState>, _ address: UInt64, _ bytes: Int) -> UnsafeMutableRawPointer? {
+    static func hostAddress(_ cpu: UnsafeMutablePointer<MimicCPUState>, _ address: UInt64, _ bytes: Int, write: Bool) -> UnsafeMutableRawPointer? {
         let (end, overflow) = address.addingReportingOverflow(UInt64(bytes))
         guard !overflow, end <= cpu.pointee.mem_size else { return nil }
+        if cpu.pointee.page_flags != 0, !pagesAllow(cpu, address, end, write: write) { return nil }
         return UnsafeMutableRawPointer(bitPattern: UInt(cpu.pointee.mem_base &+ address))
+    }
+
+    static func pagesAllow(_ cpu: UnsafeMutablePointer<MimicCPUState>, _ address: UInt64, _ end: UInt64, write: Bool) -> Bool {
+        let flags = UnsafePointer<UInt8>(bitPattern: UInt(cpu.pointee.page_flags))!
+        let need = UInt8(write ? MIMIC_PAGE_WRITE : MIMIC_PAGE_READ)
+        let refuse = UInt8(write ? MIMIC_PAGE_CODE : 0)
+        var page = address >> UInt64(MIMIC_PAGE_SHIFT)
+        let last = (end - 1) >> UInt64(MIMIC_PAGE_SHIFT)
+        while page <= last {
+            let f = flags[Int(page)]
+            if f & need == 0 || f & refuse != 0 { return false }
+            page += 1
+        }
+        return true
     }
 
     @inline(never)

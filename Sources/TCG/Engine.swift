@@ -5,6 +5,9 @@ import Interpreter
 import Lifter
 import Optimizer
 import X86
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Which backend runs translated blocks.
 public enum Accel: String, Sendable, CaseIterable {
@@ -48,6 +51,8 @@ public final class Engine {
     private var blockIndex: [UInt64: Int32] = [:]
     private let jumpCache: UnsafeMutablePointer<MimicJumpCacheEntry>
     private static let jumpCacheEntries = 4096
+    /// The JIT's code buffer as registered with the host fault handler (see host_fault.h).
+    private var faultRegion: Int32 = -1
 
     public init(memory: GuestMemory, accel: Accel, options: EngineOptions = EngineOptions(), mode: CPUMode = .long64) throws {
         self.memory = memory
@@ -65,20 +70,63 @@ public final class Engine {
         mimic_set_guest_memory(cpu, memory.base, UInt64(memory.size))
         cpu.pointee.jump_cache = UInt64(UInt(bitPattern: jumpCache))
         cpu.pointee.jump_cache_mask = UInt64(Engine.jumpCacheEntries - 1)
+        cpu.pointee.page_flags = UInt64(UInt(bitPattern: memory.pageFlags))
+        // The x87 state as FNINIT leaves it: control word 0x37F, every register empty.
+        withUnsafeMutableBytes(of: &cpu.pointee.x87) { x87 in
+            x87.storeBytes(of: UInt16(0x037F), toByteOffset: 0, as: UInt16.self)
+            x87.storeBytes(of: UInt32(0x1F80), toByteOffset: 24, as: UInt32.self)
+        }
+        if let jit {
+            let status = mimic_host_fault_install()
+            guard status == 0 else { throw GuestMemory.MapError(description: "cannot install the fault handler: \(String(cString: strerror(status)))") }
+            faultRegion = mimic_host_fault_register(jit.buffer.executable, jit.buffer.capacity,
+                                                    Int32(MIMIC_FAULT_REGION_BLOCKS), jit.entry.epilogueAddress)
+        }
+        memory.codeWillChange = { [unowned self] _ in self.flush() }
     }
 
     deinit {
+        mimic_host_fault_unregister(faultRegion)
+        memory.codeWillChange = nil
         cpu.deallocate()
         jumpCache.deallocate()
     }
 
     /// Runs from `cpu.rip` until the guest stops (see `StopReason`).
     public func run() -> StopReason {
+        while true {
+            cpu.pointee.exception = UInt64(MIMIC_EXC_NONE)
+            cpu.pointee.request = UInt64(MIMIC_REQ_NONE)
+            let reason: StopReason
+            switch accel {
+            case .jit: reason = runJIT(jit!)
+            case .interp: reason = runInterpreter()
+            }
+            // A write to a page whose code was translated: drop the translations, let the
+            // writing instruction run once untranslated-page-wise, and go on.
+            guard case .exception(vector: Int(MIMIC_EXC_PF), let errorCode, let address) = reason,
+                  errorCode & 2 != 0, memory.isCodeWriteFault(address) else { return reason }
+            memory.releaseCode(page: Int(address >> UInt64(MIMIC_PAGE_SHIFT)))
+            statistics.codeInvalidations += 1
+            if let stopped = stepWithoutMarkingCode() { return stopped }
+        }
+    }
+
+    /// Runs the one instruction at rip from a translation that is neither cached nor marks
+    /// its page as code, so an instruction that writes to its own page does not fault forever.
+    private func stepWithoutMarkingCode() -> StopReason? {
         cpu.pointee.exception = UInt64(MIMIC_EXC_NONE)
-        cpu.pointee.request = UInt64(MIMIC_REQ_NONE)
-        switch accel {
-        case .jit: return runJIT(jit!)
-        case .interp: return runInterpreter()
+        let pc = cpu.pointee.rip
+        guard let tb = translateBlock(pc, maxInstructions: 1, markCode: false) else { return nil }
+        let reason: Int32
+        if let compiled = tb.compiled {
+            reason = Int32(truncatingIfNeeded: jit!.enter(cpu, compiled.entry) & 0xFF)
+        } else {
+            reason = interpreter.run(tb.interpreted!, cpu: cpu)
+        }
+        switch reason {
+        case Int32(MIMIC_EXIT_CHAIN0), Int32(MIMIC_EXIT_CHAIN1), Int32(MIMIC_EXIT_LOOKUP): return nil
+        default: return stop(reason)
         }
     }
 
@@ -144,6 +192,12 @@ public final class Engine {
 
     private func stop(_ reason: Int32) -> StopReason {
         if reason == Int32(MIMIC_EXIT_EXCEPTION) {
+            if cpu.pointee.fault_host_pc != 0 {
+                // The host caught the access (see host_fault.h): find the guest instruction.
+                let host = UnsafeRawPointer(bitPattern: UInt(cpu.pointee.fault_host_pc))!
+                cpu.pointee.fault_host_pc = 0
+                if let pc = guestPC(forHost: host) { cpu.pointee.rip = pc }
+            }
             return .exception(vector: Int(cpu.pointee.exception), errorCode: cpu.pointee.error_code,
                               address: cpu.pointee.fault_address)
         }
@@ -172,44 +226,79 @@ public final class Engine {
     }
 
     @inline(never)
-    private func translate(_ pc: UInt64, maxInstructions: Int? = nil) -> Int32 {
+    private func translate(_ pc: UInt64) -> Int32 {
+        var limit = options.maxBlockInstructions
+        while true {
+            let flushes = statistics.flushes
+            if let tb = translateBlock(pc, maxInstructions: limit, markCode: true) {
+                let index = Int32(blocks.count)
+                blocks.append(tb)
+                blockIndex[pc] = index
+                fillJumpCache(pc, index)
+                return index
+            }
+            // The code buffer filled (flushed now: go again), or the block kept too many values
+            // alive for the spill area (a shorter one has fewer).
+            if flushes == statistics.flushes { limit = max(1, limit / 2) }
+        }
+    }
+
+    /// Translates the block at `pc` (at most `maxInstructions` long); nil when the code buffer
+    /// was full (it has been flushed) or the block needs a shorter translation.
+    private func translateBlock(_ pc: UInt64, maxInstructions limit: Int, markCode: Bool) -> TranslationBlock? {
         let start = MonotonicClock.now()
-        let code = UnsafeRawBufferPointer(start: memory.base, count: memory.size)
-        let limit = maxInstructions ?? options.maxBlockInstructions
+        let (code, codeAddress) = fetchableCode(at: pc)
         let log = options.log
-        var lifted = lifter.translate(code: code, codeAddress: 0, pc: pc, maxInstructions: limit, keepInstructions: log.contains(.inAsm))
+        var lifted = lifter.translate(code: code, codeAddress: codeAddress, pc: pc, maxInstructions: limit, keepInstructions: log.contains(.inAsm))
         if let instructions = lifted.instructions { options.logSink.write(BlockLog.guestInstructions(instructions)) }
         if log.contains(.op) { options.logSink.write(BlockLog.ir("OP", lifted.ir)) }
         if options.optimize { Optimizer.optimize(&lifted.ir) }
         if log.contains(.opOpt) { options.logSink.write(BlockLog.ir("OP after optimization", lifted.ir)) }
         var tb = TranslationBlock(guestPC: pc, guestEnd: lifted.endAddress, instructionCount: lifted.instructionCount)
-        let index = Int32(blocks.count)
         if let jit {
-            if let compiled = jit.compile(lifted.ir, tbIndex: UInt32(index)) {
-                tb.compiled = compiled
-                if log.contains(.outAsm) { options.logSink.write(BlockLog.hostCode(compiled)) }
-            } else if jit.lastFailure == .bufferFull {
-                flush()
-                return translate(pc, maxInstructions: limit)
-            } else {
-                // Too many values live at once for the spill area: a shorter block has fewer.
-                return translate(pc, maxInstructions: max(1, lifted.instructionCount / 2))
+            guard let compiled = jit.compile(lifted.ir, tbIndex: UInt32(blocks.count)) else {
+                if jit.lastFailure == .bufferFull { flush() }
+                return nil
             }
+            tb.compiled = compiled
+            if log.contains(.outAsm) { options.logSink.write(BlockLog.hostCode(compiled)) }
         } else {
             tb.interpreted = InterpretedBlock(lifted.ir)
         }
-        blocks.append(tb)
-        blockIndex[pc] = index
-        fillJumpCache(pc, index)
+        if markCode, memory.pageFlags != nil, lifted.instructionCount > 0 {
+            var page = pc & ~UInt64(GuestMemory.pageSize - 1)
+            while page < lifted.endAddress {
+                memory.markCode(page)
+                page += UInt64(GuestMemory.pageSize)
+            }
+        }
         statistics.blocksTranslated += 1
         statistics.instructionsTranslated += lifted.instructionCount
         statistics.translationNanoseconds += MonotonicClock.now() - start
-        return index
+        return tb
+    }
+
+    /// The guest bytes the translator may read for a block at `pc`, and their guest address:
+    /// all of plain RAM, or in a mapped address space the run of executable pages from pc's
+    /// page on (empty when pc's page is not executable: the block raises #PF).
+    private func fetchableCode(at pc: UInt64) -> (UnsafeRawBufferPointer, UInt64) {
+        guard memory.pageFlags != nil else {
+            return (UnsafeRawBufferPointer(start: memory.base, count: memory.size), 0)
+        }
+        let pageSize = UInt64(GuestMemory.pageSize)
+        let first = pc & ~(pageSize - 1)
+        var end = first
+        // A block is at most a few KiB of code; 16 pages bound the look-ahead for successors.
+        while end < first + 16 * pageSize, let access = memory.access(at: end), access.contains(.execute) {
+            end += pageSize
+        }
+        return (UnsafeRawBufferPointer(start: memory.base + Int(first), count: Int(end - first)), first)
     }
 
     /// Drops every translation: the code buffer is full (or the guest changed its code).
     public func flush() {
         jit?.flush()
+        memory.forgetCode()
         blocks.removeAll(keepingCapacity: true)
         blockIndex.removeAll(keepingCapacity: true)
         jumpCache.update(repeating: MimicJumpCacheEntry(tag: ~0, code: 0), count: Engine.jumpCacheEntries)

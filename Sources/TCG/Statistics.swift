@@ -12,6 +12,8 @@ public struct Statistics: Sendable {
     public var chainsPatched = 0
     public var jumpCacheMisses = 0
     public var flushes = 0
+    /// Writes to pages holding translated code (self-modifying code), each dropping translations.
+    public var codeInvalidations = 0
 }
 
 /// The monotonic clock, for timing translation and runs.

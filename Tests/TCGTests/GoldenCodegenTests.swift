@@ -632,7 +632,7 @@ enum GoldenCodegen {
             ("jump_cache", \.jump_cache), ("jump_cache_mask", \.jump_cache_mask),
         ]
         let last = MemoryLayout<MimicCPUState>.offset(of: \.mem_last)!
-        if offset >= last && offset < last + 32 { return "mem_last[\((offset - last) / 8)]" }
+        if offset >= last && offset < last + 80 { return "mem_last[\((offset - last) / 8)]" }
         return fields.first { MemoryLayout<MimicCPUState>.offset(of: $0.1) == offset }?.0
     }
 

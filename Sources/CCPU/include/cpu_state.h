@@ -51,13 +51,21 @@ typedef struct MimicCPUState {
     uint64_t error_code;
     uint64_t fault_address;     // guest address of a faulting access
     uint64_t request;           // MIMIC_REQ_*
+    // Host pc of a guest access that faulted in generated code (the host's SIGSEGV handler
+    // sets it; the runtime maps it back to the guest instruction), 0 otherwise.
+    uint64_t fault_host_pc;
 
     // Guest memory, linear: host address = mem_base + guest address, valid below mem_size.
     // mem_last[i] is the highest address an access of 1 << i bytes may start at, so generated
-    // code checks a guest access with one compare. Set all three with mimic_set_guest_memory.
+    // code checks a guest access with one compare (x87 and SSE state images reach 512 bytes).
+    // Set them with mimic_set_guest_memory.
     uint64_t mem_base;
     uint64_t mem_size;
-    uint64_t mem_last[4];
+    uint64_t mem_last[10];
+    // One byte per 4 KiB guest page (MIMIC_PAGE_*) when the guest maps its own memory (user
+    // mode), 0 when all of it is plain RAM. Generated code relies on the host's page
+    // protection instead; the interpreter and helpers read this map.
+    uint64_t page_flags;
     // Indirect-jump cache: a table of (guest pc, host code) pairs indexed by a hash of the pc.
     uint64_t jump_cache;
     uint64_t jump_cache_mask;
@@ -66,13 +74,24 @@ typedef struct MimicCPUState {
     MimicXMM xmm[16];
     uint32_t mxcsr;
     uint32_t pad0;
+    // The x87/MMX state as FXSAVE lays it out (FCW, FSW, abridged FTW, FOP, ST0-7 at +32);
+    // host-instruction thunks load it with FXRSTOR and store it back with FXSAVE. Its XMM
+    // and MXCSR fields are not used: the guest's are `xmm` and `mxcsr` above.
+    uint8_t x87[512] __attribute__((aligned(16)));
 } MimicCPUState;
+
+// Page flags (cpu->page_flags): what the guest may do with a page, and whether the runtime
+// has write-protected it on the host because code on it was translated.
+enum {
+    MIMIC_PAGE_READ = 1, MIMIC_PAGE_WRITE = 2, MIMIC_PAGE_EXEC = 4, MIMIC_PAGE_CODE = 8,
+};
+#define MIMIC_PAGE_SHIFT 12
 
 // Points the state at guest memory of `size` bytes (at least 8) at host address `base`.
 static inline void mimic_set_guest_memory(MimicCPUState *state, void *base, uint64_t size) {
     state->mem_base = (uint64_t)(uintptr_t)base;
     state->mem_size = size;
-    for (int i = 0; i < 4; i++) {
+    for (int i = 0; i < 10; i++) {
         uint64_t bytes = (uint64_t)1 << i;
         state->mem_last[i] = size >= bytes ? size - bytes : 0;
     }
