@@ -5,6 +5,7 @@
 #define MIMIC_CPU_STATE_H
 
 #include <stdint.h>
+#include "system_state.h"
 
 enum {
     MIMIC_RAX = 0, MIMIC_RCX, MIMIC_RDX, MIMIC_RBX, MIMIC_RSP, MIMIC_RBP, MIMIC_RSI, MIMIC_RDI,
@@ -78,6 +79,8 @@ typedef struct MimicCPUState {
     // host-instruction thunks load it with FXRSTOR and store it back with FXSAVE. Its XMM
     // and MXCSR fields are not used: the guest's are `xmm` and `mxcsr` above.
     uint8_t x87[512] __attribute__((aligned(16)));
+    // System mode only: control registers, segments, MSRs, the software TLB (system_state.h).
+    MimicSystemState sys;
 } MimicCPUState;
 
 // Page flags (cpu->page_flags): what the guest may do with a page, and whether the runtime
