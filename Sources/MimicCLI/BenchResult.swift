@@ -1,0 +1,61 @@
+/// What one cell of the benchmark measured: the times of its runs, or why it could not run.
+struct BenchCell: Equatable {
+    var workload: String
+    var size: UInt64
+    var configuration: BenchConfiguration
+    /// The command line that was (or would have been) run.
+    var command: [String]
+    var outcome: Outcome
+    /// Guest instructions executed, when Mimic reported them (`--stats=json`).
+    var guestInstructions: UInt64?
+
+    enum Outcome: Equatable {
+        /// Wall-clock seconds of each passing run.
+        case measured([Double])
+        /// The configuration cannot run here, or did not give the expected result.
+        case skipped(String)
+    }
+
+    var times: [Double] {
+        if case .measured(let t) = outcome { return t }
+        return []
+    }
+
+    var skipReason: String? {
+        if case .skipped(let reason) = outcome { return reason }
+        return nil
+    }
+
+    var median: Double? { BenchStatistics.median(times) }
+    var spread: (min: Double, max: Double)? { BenchStatistics.spread(times) }
+    var mips: Double? { BenchStatistics.mips(instructions: guestInstructions, seconds: median) }
+}
+
+/// Every cell of a run, with the native medians the ratios are taken against.
+struct BenchReport: Equatable {
+    var workloads: [BenchWorkload]
+    var configurations: [BenchConfiguration]
+    var cells: [BenchCell]
+    /// How many runs each cell was asked for.
+    var runs: Int
+
+    func cell(_ workload: String, _ configuration: BenchConfiguration) -> BenchCell? {
+        cells.first { $0.workload == workload && $0.configuration == configuration }
+    }
+
+    /// The cell's median over the native median of its workload.
+    func ratio(of cell: BenchCell) -> Double? {
+        BenchStatistics.ratio(cell.median, toNative: self.cell(cell.workload, .native)?.median)
+    }
+
+    /// The geometric mean of a configuration's ratios over the ring-3 workloads, when every one of
+    /// them was measured (a mean over a subset would compare different things).
+    func geometricMeanRatio(_ configuration: BenchConfiguration) -> Double? {
+        var ratios: [Double] = []
+        for w in workloads where w.kind == .compute {
+            guard let c = cell(w.name, configuration), let r = ratio(of: c) else { return nil }
+            ratios.append(r)
+        }
+        return BenchStatistics.geometricMean(ratios)
+    }
+}
