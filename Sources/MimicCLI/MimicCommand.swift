@@ -3,6 +3,6 @@ import ArgumentParser
 public struct MimicCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(commandName: "mimic",
         abstract: "A dynamic binary translator for x86-64 guests.",
-        subcommands: [DemoCommand.self, BootCommand.self, DisasmCommand.self])
+        subcommands: [DemoCommand.self, BootCommand.self, DisasmCommand.self, BenchCommand.self])
     public init() {}
 }
