@@ -55,7 +55,8 @@ public struct BenchCommand: ParsableCommand {
         let progress = Progress()
         progress.show("building the guest images and the Linux programs")
         let setup = Self.discover(guestImages: guestImages, mimic: mimic ?? Self.runningMimic(), process: process)
-        let runner = BenchRunner(setup: setup, runs: runCount, timeout: timeout ?? (quick ? 30 : 120), process: process)
+        var runner = BenchRunner(setup: setup, runs: runCount, timeout: timeout ?? (quick ? 30 : 120), process: process)
+        runner.setup.counting = Self.countingSubcommands(runner)
 
         let configurations = BenchConfiguration.allCases
         var cells: [BenchCell] = []
@@ -130,10 +131,8 @@ public struct BenchCommand: ParsableCommand {
             setup.buildProblem = "make is not installed: cannot build the workloads"
         }
         if let mimic {
-            for subcommand in ["run", "boot"] {
-                let (available, stats) = probe(mimic, subcommand, process)
-                if !available { setup.missing[subcommand] = "this mimic has no '\(subcommand)' command yet" }
-                if subcommand == "run" { setup.runTakesStats = stats } else { setup.bootTakesStats = stats }
+            for subcommand in ["run", "boot"] where !has(mimic, subcommand, process) {
+                setup.missing[subcommand] = "this mimic has no '\(subcommand)' command yet"
             }
         }
         setup.qemuUser = BenchProcess.which("qemu-x86_64")
@@ -143,13 +142,23 @@ public struct BenchCommand: ParsableCommand {
         return setup
     }
 
-    /// Whether mimic has the subcommand (its help shows its usage; for an unknown one mimic
-    /// shows its own), and whether that lists a --stats option.
-    static func probe(_ mimic: String, _ subcommand: String, _ process: BenchProcess) -> (available: Bool, stats: Bool) {
-        guard let result = try? process.run([mimic, subcommand, "--help"], timeout: 30) else { return (false, false) }
-        let help = result.stdout + result.stderr
-        let available = result.status == 0 && help.contains("USAGE: mimic \(subcommand)")
-        return (available, available && help.contains("--stats"))
+    /// Whether mimic has the subcommand: its help shows its usage (for an unknown one, mimic
+    /// shows its own).
+    static func has(_ mimic: String, _ subcommand: String, _ process: BenchProcess) -> Bool {
+        guard let result = try? process.run([mimic, subcommand, "--help"], timeout: 30) else { return false }
+        return result.status == 0 && (result.stdout + result.stderr).contains("USAGE: mimic \(subcommand)")
+    }
+
+    /// The subcommands whose `--stats=json` counts guest instructions executed, found by running
+    /// the startup workload with it under tcg.
+    static func countingSubcommands(_ runner: BenchRunner) -> Set<String> {
+        guard runner.setup.mimic != nil, let startup = BenchSuite.workloads.first(where: { $0.kind == .startup }) else { return [] }
+        var found: Set<String> = []
+        for c in [BenchConfiguration.runTCG, .bootTCG] {
+            let (arguments, problem) = runner.command(startup, c, size: startup.fullSize, counting: true)
+            if problem == nil, runner.count(arguments) != nil, let subcommand = c.subcommand { found.insert(subcommand) }
+        }
+        return found
     }
 }
 

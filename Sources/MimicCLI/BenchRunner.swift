@@ -11,9 +11,10 @@ struct BenchRunner {
         /// Nil with the reason when the images or the Linux programs could not be built.
         var buildProblem: String?
         var mimic: String?
-        /// Whether `mimic run` and `mimic boot` take `--stats=json`.
-        var runTakesStats = false
-        var bootTakesStats = false
+        /// The subcommands ("run", "boot") whose `--stats=json` reports guest instructions
+        /// executed. Counting slows a run, so the timed runs go without it and one more run of the
+        /// cell counts.
+        var counting: Set<String> = []
         /// Subcommands this mimic does not have ("run", "boot"), with the reason.
         var missing: [String: String] = [:]
         var qemuUser: String?
@@ -35,8 +36,10 @@ struct BenchRunner {
     var timeout: Double
     var process: BenchProcess
 
-    /// The command line of a cell, or the reason it cannot run on this machine.
-    func command(_ w: BenchWorkload, _ c: BenchConfiguration, size: UInt64) -> (arguments: [String], problem: String?) {
+    /// The command line of a cell (with `--stats=json` when `counting`, for Mimic's), or the
+    /// reason it cannot run on this machine.
+    func command(_ w: BenchWorkload, _ c: BenchConfiguration, size: UInt64,
+                 counting: Bool = false) -> (arguments: [String], problem: String?) {
         let mimic = setup.mimic ?? "mimic"
         let program = setup.program(w), image = setup.image(w)
         let arguments: [String]
@@ -46,14 +49,14 @@ struct BenchRunner {
             arguments = [program, String(size)]
         case .runTCG, .runInterp:
             arguments = [mimic, "run", "--accel", c == .runTCG ? "tcg" : "interp"]
-                + (setup.runTakesStats ? ["--stats=json"] : []) + ["--", program, String(size)]
+                + (counting ? ["--stats=json"] : []) + ["--", program, String(size)]
             problem = problem ?? setup.missing["run"]
         case .qemuUser:
             arguments = [setup.qemuUser ?? "qemu-x86_64", program, String(size)]
             if setup.qemuUser == nil { problem = "qemu-x86_64 is not installed (Debian package qemu-user)" }
         case .bootKVM, .bootTCG, .bootInterp:
             let accel = c == .bootKVM ? "kvm" : c == .bootTCG ? "tcg" : "interp"
-            arguments = [mimic, "boot", "--accel", accel] + (setup.bootTakesStats ? ["--stats=json"] : [])
+            arguments = [mimic, "boot", "--accel", accel] + (counting ? ["--stats=json"] : [])
                 + ["--append", "n=\(size)", image]
             problem = problem ?? setup.missing["boot"]
         case .qemuSystemKVM, .qemuSystemTCG:
@@ -67,7 +70,7 @@ struct BenchRunner {
                 problem = kvm
             }
         }
-        if c.isMimic, setup.mimic == nil { problem = "the mimic executable was not found (use --mimic PATH)" }
+        if c.subcommand != nil, setup.mimic == nil { problem = "the mimic executable was not found (use --mimic PATH)" }
         return (arguments, problem)
     }
 
@@ -98,12 +101,18 @@ struct BenchRunner {
             }
             times.append(result.seconds)
             checksum = Self.checksum(in: result.stdout, workload: w)
-            if c.isMimic, let count = BenchGuestCount.parse(result.stderr + "\n" + result.stdout) {
-                cell.guestInstructions = count
-            }
         }
         cell.outcome = .measured(times)
+        if let subcommand = c.subcommand, setup.counting.contains(subcommand) {
+            cell.guestInstructions = count(command(w, c, size: size, counting: true).arguments)
+        }
         return (cell, checksum)
+    }
+
+    /// Guest instructions executed by a run with `--stats=json`, when it passes and says.
+    func count(_ arguments: [String]) -> UInt64? {
+        guard let result = try? process.run(arguments, timeout: timeout), !result.timedOut else { return nil }
+        return BenchGuestCount.parse(result.stderr + "\n" + result.stdout)
     }
 
     /// Why a run does not count as a pass, or nil when it does.

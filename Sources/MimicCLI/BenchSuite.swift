@@ -117,11 +117,12 @@ enum BenchConfiguration: String, CaseIterable {
         }
     }
 
-    /// True for the configurations that run Mimic itself (they may report guest instructions).
-    var isMimic: Bool {
+    /// The mimic subcommand the configuration runs, nil when it does not run Mimic.
+    var subcommand: String? {
         switch self {
-        case .runTCG, .runInterp, .bootKVM, .bootTCG, .bootInterp: true
-        case .native, .qemuUser, .qemuSystemKVM, .qemuSystemTCG: false
+        case .runTCG, .runInterp: "run"
+        case .bootKVM, .bootTCG, .bootInterp: "boot"
+        case .native, .qemuUser, .qemuSystemKVM, .qemuSystemTCG: nil
         }
     }
 

@@ -206,13 +206,15 @@ final class BenchTests: XCTestCase {
     }
 
     func testCommandLinesAndMissingTools() {
-        let setup = BenchRunner.Setup(guestImages: URL(fileURLWithPath: "/g"), mimic: "/bin/mimic", bootTakesStats: true,
+        let setup = BenchRunner.Setup(guestImages: URL(fileURLWithPath: "/g"), mimic: "/bin/mimic",
                                       qemuUser: nil, qemuSystem: "/usr/bin/qemu-system-x86_64", kvmProblem: "no usable /dev/kvm (No such file or directory)")
         let runner = BenchRunner(setup: setup, runs: 1, timeout: 1, process: BenchProcess(scratch: URL(fileURLWithPath: "/tmp")))
         let ring0 = BenchSuite.workloads.first { $0.name == "fib-ring0" }!
         XCTAssertEqual(runner.command(ring0, .native, size: 20).arguments, ["/g/build/linux/fib", "20"])
         XCTAssertEqual(runner.command(ring0, .runInterp, size: 20).arguments, ["/bin/mimic", "run", "--accel", "interp", "--", "/g/build/linux/fib", "20"])
         XCTAssertEqual(runner.command(ring0, .bootTCG, size: 20).arguments,
+                       ["/bin/mimic", "boot", "--accel", "tcg", "--append", "n=20", "/g/build/fib-ring0.elf"])
+        XCTAssertEqual(runner.command(ring0, .bootTCG, size: 20, counting: true).arguments,
                        ["/bin/mimic", "boot", "--accel", "tcg", "--stats=json", "--append", "n=20", "/g/build/fib-ring0.elf"])
         XCTAssertEqual(runner.command(ring0, .qemuSystemTCG, size: 20).arguments,
                        ["/usr/bin/qemu-system-x86_64", "-accel", "tcg", "-kernel", "/g/build/fib-ring0.elf", "-append", "n=20",
