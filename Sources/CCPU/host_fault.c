@@ -42,19 +42,29 @@ static void handle(int sig, siginfo_t *info, void *context) {
         uintptr_t start = atomic_load_explicit(&regions[i].start, memory_order_acquire);
         if (start == 0 || pc < start || pc >= regions[i].end) continue;
         int kind = regions[i].kind;
-        MimicCPUState *cpu = (MimicCPUState *)(uintptr_t)g[kind == MIMIC_FAULT_REGION_BLOCKS ? REG_R14 : REG_RDI];
+        const uint64_t *frame = (const uint64_t *)(uintptr_t)g[REG_RSP];
+        MimicCPUState *cpu = kind == MIMIC_FAULT_REGION_BLOCKS ? (MimicCPUState *)(uintptr_t)g[REG_R14]
+                                                               : (MimicCPUState *)(uintptr_t)frame[0];
+        uintptr_t landing = kind == MIMIC_FAULT_REGION_BLOCKS ? regions[i].landing : (uintptr_t)frame[1];
         uintptr_t address = (uintptr_t)info->si_addr;
         uint64_t offset = (uint64_t)(address - (uintptr_t)cpu->mem_base);
-        if (address < (uintptr_t)cpu->mem_base || offset >= cpu->mem_size + MIMIC_GUARD_BYTES) break;
-        cpu->exception = MIMIC_EXC_PF;
-        // The hardware page-fault error code: bit 1 is set for a write.
-        cpu->error_code = ((uint64_t)g[REG_ERR] & 2) ? 2 : 0;
-        cpu->fault_address = offset;
+        if (sig == SIGSEGV && info->si_code == SI_KERNEL && kind == MIMIC_FAULT_REGION_THUNKS) {
+            // #GP from a guest instruction run as itself (a misaligned MOVAPS operand, say).
+            cpu->exception = MIMIC_EXC_GP;
+            cpu->error_code = 0;
+            cpu->fault_address = 0;
+        } else {
+            if (address < (uintptr_t)cpu->mem_base || offset >= cpu->mem_size + MIMIC_GUARD_BYTES) break;
+            cpu->exception = MIMIC_EXC_PF;
+            // The hardware page-fault error code: bit 1 is set for a write.
+            cpu->error_code = ((uint64_t)g[REG_ERR] & 2) ? 2 : 0;
+            cpu->fault_address = offset;
+        }
         if (kind == MIMIC_FAULT_REGION_BLOCKS) {
             cpu->fault_host_pc = pc;
             g[REG_RAX] = MIMIC_EXIT_EXCEPTION;
         }
-        g[REG_RIP] = (greg_t)regions[i].landing;
+        g[REG_RIP] = (greg_t)landing;
         return;
     }
     forward(sig, info, context);

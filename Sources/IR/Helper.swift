@@ -37,7 +37,7 @@ public struct Helper: Sendable {
 /// The process-wide list of helpers; a `call` op names one by its index here.
 /// Helpers are registered once, when the component that owns them is first used, and never removed.
 public enum Helpers {
-    public static let capacity = 512
+    public static let capacity = 1 << 16
     nonisolated(unsafe) private static let table = UnsafeMutablePointer<Helper?>.allocate(capacity: capacity)
     nonisolated(unsafe) private static var count = 0
     private static let lock = Lock()

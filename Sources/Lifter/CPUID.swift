@@ -1,3 +1,5 @@
+import CCPU
+
 /// What CPUID reports: only features the translator implements. One place to change when a
 /// family of instructions is lifted.
 enum CPUID {
@@ -8,14 +10,25 @@ enum CPUID {
     /// Feature bits, named as in the SDM's CPUID tables (leaf.register: bit).
     enum Feature {
         // Leaf 1 EDX
+        static let fpu: UInt32 = 1 << 0
         static let tsc: UInt32 = 1 << 4
         static let cx8: UInt32 = 1 << 8
         static let cmov: UInt32 = 1 << 15
         static let clfsh: UInt32 = 1 << 19
+        static let mmx: UInt32 = 1 << 23
+        static let fxsr: UInt32 = 1 << 24
+        static let sse: UInt32 = 1 << 25
+        static let sse2: UInt32 = 1 << 26
         // Leaf 1 ECX
+        static let sse3: UInt32 = 1 << 0
+        static let pclmulqdq: UInt32 = 1 << 1
+        static let ssse3: UInt32 = 1 << 9
         static let cx16: UInt32 = 1 << 13
+        static let sse41: UInt32 = 1 << 19
+        static let sse42: UInt32 = 1 << 20
         static let movbe: UInt32 = 1 << 22
         static let popcnt: UInt32 = 1 << 23
+        static let aes: UInt32 = 1 << 25
         static let rdrand: UInt32 = 1 << 30
         // Leaf 7 EBX
         static let bmi1: UInt32 = 1 << 3
@@ -35,6 +48,13 @@ enum CPUID {
         static let longMode: UInt32 = 1 << 29
     }
 
+    /// The host's leaf 1 (for the features that run as host instructions).
+    static let hostLeaf1: Registers = {
+        var r: [UInt32] = [0, 0, 0, 0]
+        mimic_host_cpuid(1, 0, &r)
+        return Registers(eax: r[0], ebx: r[1], ecx: r[2], edx: r[3])
+    }()
+
     static let vendor = "GenuineIntel"
     static let brand = "Mimic x86-64 dynamic binary translator"
     static let maxBasicLeaf: UInt32 = 7
@@ -47,9 +67,14 @@ enum CPUID {
             return Registers(eax: maxBasicLeaf, ebx: v[0], ecx: v[2], edx: v[1])
         case 1:
             // Family 6, model 0x3A, stepping 9; CLFLUSH line 8 × 8 bytes; one logical processor.
+            // The SIMD and x87 features run as host instructions, so they are the host's.
+            let host = hostLeaf1
             return Registers(eax: 0x0003_06A9, ebx: 0x0001_0800,
-                             ecx: Feature.cx16 | Feature.movbe | Feature.popcnt | Feature.rdrand,
-                             edx: Feature.tsc | Feature.cx8 | Feature.cmov | Feature.clfsh)
+                             ecx: Feature.cx16 | Feature.movbe | Feature.popcnt | Feature.rdrand
+                                 | host.ecx & (Feature.sse3 | Feature.pclmulqdq | Feature.ssse3 | Feature.sse41
+                                               | Feature.sse42 | Feature.aes),
+                             edx: Feature.tsc | Feature.cx8 | Feature.cmov | Feature.clfsh
+                                 | host.edx & (Feature.fpu | Feature.mmx | Feature.fxsr | Feature.sse | Feature.sse2))
         case 7 where subleaf == 0:
             return Registers(ebx: Feature.bmi1 | Feature.bmi2 | Feature.rdseed | Feature.adx | Feature.clflushopt | Feature.clwb)
         case 0x8000_0000:

@@ -16,8 +16,10 @@ enum {
     // Generated blocks: the CPU state is in r14; the landing is the exit epilogue, entered
     // with rax = MIMIC_EXIT_EXCEPTION, and cpu->fault_host_pc tells which instruction faulted.
     MIMIC_FAULT_REGION_BLOCKS = 0,
-    // Host-instruction thunks (C ABI): the CPU state is in rdi; the landing restores the
-    // host's MXCSR and x87 state and returns to the caller, which sees cpu->exception.
+    // Host-instruction thunks (C ABI): while the guest instruction runs, [rsp] holds the CPU
+    // state pointer and [rsp + 8] the thunk's own landing, which unwinds its frame, restores
+    // the host's MXCSR and x87 state and returns to the caller, who sees cpu->exception.
+    // `landing` is unused for this kind.
     MIMIC_FAULT_REGION_THUNKS = 1,
 };
 

@@ -1,0 +1,272 @@
+import Backend
+import CCPU
+import IR
+import X86
+
+/// SSE, MMX and x87 instructions run as themselves.
+///
+/// The guest ISA is the host's, so the exact result of a SIMD or floating-point instruction
+/// (every rounding mode, NaN payload, 80-bit x87 value and status flag) is what the host
+/// produces for the same instruction. A thunk is a small C-ABI function, one per distinct
+/// encoding, that loads the guest registers the instruction names from the CPU state into the
+/// same host registers, runs the instruction (its memory operand rebased onto guest memory),
+/// and stores them back. Both backends reach it as an ordinary helper call.
+///
+/// Thunk layout (rdi = cpu, rsi = the guest address of the memory operand):
+///
+///     push  callee-saved registers the instruction names
+///     push  landing            ; [rsp + 8]: where a fault resumes (host_fault.h)
+///     push  rdi                ; [rsp]: the CPU state, for the fault handler
+///     mov   C, rdi             ; C, A, T: scratch registers the instruction does not name
+///     cmp   rsi, [C + mem_last[k]] ; ja out_of_range ; lea A, [rsi + mem_base]
+///     fxrstor [C + x87]        ; x87/MMX instructions
+///     stmxcsr [rsp - 8] ; ldmxcsr [C + mxcsr]   ; instructions that use MXCSR
+///     movdqu xmmN, [C + xmm[N]] ... ; mov gprN, [C + gpr[N]] ...
+///     <the instruction>
+///     mov [C + gpr[N]], gprN ... ; movdqu [C + xmm[N]], xmmN ...
+///     pushfq ; pop T ; and T, status flags ; mov [C + flags], T   ; if it writes EFLAGS
+///     stmxcsr [C + mxcsr] ; ldmxcsr [rsp - 8]  /  fxsave [C + x87] ; fninit
+///     add rsp, 16 ; pop callee-saved ; ret
+public final class HostInstructionThunks: @unchecked Sendable {
+    /// The process's thunks: helpers are process-wide, and so are the thunks they point at.
+    public static let shared: HostInstructionThunks? = try? HostInstructionThunks()
+
+    private let buffer: CodeBuffer
+    private var cache: [GuestEncoding: Int] = [:]
+    private let lock = Lock()
+
+    init() throws {
+        buffer = try CodeBuffer(capacity: 16 << 20)
+        _ = mimic_host_fault_install()
+        _ = mimic_host_fault_register(buffer.executable, buffer.capacity, Int32(MIMIC_FAULT_REGION_THUNKS), nil)
+    }
+
+    /// Whether `insn` is one of the instructions thunks run (the lifter lifts everything else).
+    public static func handles(_ insn: Instruction) -> Bool {
+        let m = insn.mnemonic.rawValue
+        if m >= Mnemonic.fadd.rawValue && m <= Mnemonic.ffreep.rawValue { return true }
+        if m >= Mnemonic.movups.rawValue && m <= Mnemonic.gf2p8affineinvqb.rawValue { return true }
+        switch insn.mnemonic {
+        case .emms, .ldmxcsr, .stmxcsr, .fxsave, .fxrstor, .fxsave64, .fxrstor64: return true
+        default: return false
+        }
+    }
+
+    /// The helper that runs `insn` (whose encoding is `bytes`), built on first use; nil when it
+    /// cannot run as a host instruction (VEX/EVEX forms, which CPUID does not report, an
+    /// implicit memory operand, RSP as a register operand): the guest gets #UD.
+    public func helper(for insn: Instruction, bytes: [UInt8]) -> Int? {
+        guard !insn.prefixes.contains(.vex), !insn.prefixes.contains(.evex),
+              let encoding = GuestEncoding(bytes) else { return nil }
+        return lock.withLock {
+            if let index = cache[encoding] { return index }
+            guard let plan = ThunkPlan(insn, encoding), let code = assemble(plan) else { return nil }
+            let function = unsafeBitCast(code, to: HelperFunction.self)
+            let index = Helpers.register(Helper(name: "host " + insn.description, function: function, argumentCount: 1,
+                                                returnsValue: false, flags: [.readsState, .writesState, .mayRaise]))
+            cache[encoding] = index
+            return index
+        }
+    }
+
+    private func assemble(_ plan: ThunkPlan) -> UnsafeRawPointer? {
+        // Twice: the landing's address is an immediate of fixed size, known after the first pass.
+        var landing: UInt = 0
+        for _ in 0..<2 {
+            let origin = UInt(bitPattern: buffer.nextAddress)
+            var e = X86Encoder(origin: origin, capacity: 256)
+            let landingOffset = plan.emit(&e, landingAddress: landing)
+            if landing == origin + UInt(landingOffset) {
+                return buffer.append(e.bytes)
+            }
+            landing = origin + UInt(landingOffset)
+        }
+        return nil
+    }
+}
+
+/// What one thunk loads, runs and stores.
+struct ThunkPlan {
+    var encoding: GuestEncoding
+    /// Guest GPRs the instruction reads or writes (explicit and implicit operands).
+    var gprs: [UInt8]
+    var xmms: [UInt8]
+    var usesX87: Bool
+    var usesMXCSR: Bool
+    var readsFlags: Bool
+    var writesFlags: Bool
+    /// log2 of the memory operand's size rounded up (an index into mem_last), or nil.
+    var memorySizeClass: Int?
+
+    init?(_ insn: Instruction, _ encoding: GuestEncoding) {
+        self.encoding = encoding
+        var gprs = Set<UInt8>(), xmms = Set<UInt8>()
+        var x87 = insn.map == .x87
+        var memoryBytes: Int?
+        for i in 0..<insn.operandCount {
+            switch insn[i] {
+            case .register(let r):
+                switch r.file {
+                case .gpr8, .gpr16, .gpr32, .gpr64: gprs.insert(r.number)
+                case .xmm: xmms.insert(r.number)
+                case .mmx, .st: x87 = true
+                default: return nil  // high-byte, YMM and other registers do not occur here
+                }
+            case .memory(let m):
+                memoryBytes = Int(m.bytes)
+            case .immediate, .none:
+                break
+            case .relative, .farPointer:
+                return nil
+            }
+        }
+        switch insn.mnemonic {
+        case .pcmpestri: gprs.formUnion([0, 1, 2])
+        case .pcmpestrm: gprs.formUnion([0, 2]); xmms.insert(0)
+        case .pcmpistri: gprs.insert(1)
+        case .pcmpistrm, .pblendvb, .blendvps, .blendvpd, .sha256rnds2: xmms.insert(0)
+        case .maskmovq, .maskmovdqu: return nil  // the store goes to [rdi]: not a ModRM operand
+        case .emms: x87 = true
+        case .fxsave, .fxrstor, .fxsave64, .fxrstor64:
+            x87 = true
+            xmms.formUnion(0..<16)
+            memoryBytes = 512
+        default: break
+        }
+        // RSP stays the host's stack pointer (the thunk's frame, the signal handler's stack).
+        guard !gprs.contains(4) else { return nil }
+        guard encoding.hasMemoryOperand == (memoryBytes != nil) else { return nil }
+        self.gprs = gprs.sorted()
+        self.xmms = xmms.sorted()
+        usesX87 = x87
+        usesMXCSR = ThunkPlan.usesMXCSR(insn.mnemonic)
+        readsFlags = insn.mnemonic == .fcmovcc
+        writesFlags = ThunkPlan.writesFlags(insn.mnemonic)
+        if let bytes = memoryBytes {
+            // An operand of unstated size (FNSTENV, FNSAVE, ...) is checked as the largest, 512.
+            let size = bytes == 0 ? 512 : bytes
+            memorySizeClass = min(9, Int.bitWidth - (size - 1).leadingZeroBitCount)
+        }
+    }
+
+    /// Instructions whose result depends on MXCSR (rounding, denormal handling) or that set its
+    /// exception flags, and the instructions that read or write MXCSR itself.
+    static func usesMXCSR(_ m: Mnemonic) -> Bool {
+        switch m {
+        case .addps, .addpd, .addss, .addsd, .subps, .subpd, .subss, .subsd,
+             .mulps, .mulpd, .mulss, .mulsd, .divps, .divpd, .divss, .divsd,
+             .minps, .minpd, .minss, .minsd, .maxps, .maxpd, .maxss, .maxsd,
+             .sqrtps, .sqrtpd, .sqrtss, .sqrtsd, .cmpps, .cmppd, .cmpss, .cmpsd,
+             .ucomiss, .ucomisd, .comiss, .comisd,
+             .haddpd, .haddps, .hsubpd, .hsubps, .addsubpd, .addsubps, .dpps, .dppd,
+             .roundps, .roundpd, .roundss, .roundsd,
+             .cvtpi2ps, .cvtpi2pd, .cvtsi2ss, .cvtsi2sd, .cvttps2pi, .cvttpd2pi, .cvttss2si, .cvttsd2si,
+             .cvtps2pi, .cvtpd2pi, .cvtss2si, .cvtsd2si, .cvtps2pd, .cvtpd2ps, .cvtss2sd, .cvtsd2ss,
+             .cvtdq2ps, .cvtps2dq, .cvttps2dq, .cvttpd2dq, .cvtdq2pd, .cvtpd2dq,
+             .ldmxcsr, .stmxcsr, .fxsave, .fxrstor, .fxsave64, .fxrstor64:
+            return true
+        default:
+            return false
+        }
+    }
+
+    /// Instructions that write the status flags (all six: those they do not set they clear).
+    static func writesFlags(_ m: Mnemonic) -> Bool {
+        switch m {
+        case .ucomiss, .ucomisd, .comiss, .comisd, .ptest, .pcmpestri, .pcmpestrm, .pcmpistri, .pcmpistrm,
+             .fcomi, .fcomip, .fucomi, .fucomip:
+            return true
+        default:
+            return false
+        }
+    }
+
+    static let calleeSaved: Set<UInt8> = [3, 5, 12, 13, 14, 15]
+    /// Caller-saved registers that can be a memory base without SIB or displacement.
+    static let scratchPool: [GPR] = [.r11, .r10, .r9, .r8, .rsi, .rdi, .rdx, .rcx, .rax]
+
+    static let gprOffset = Int32(MemoryLayout<MimicCPUState>.offset(of: \.gpr)!)
+    static let xmmOffset = Int32(MemoryLayout<MimicCPUState>.offset(of: \.xmm)!)
+    static let x87Offset = Int32(MemoryLayout<MimicCPUState>.offset(of: \.x87)!)
+    static let mxcsrOffset = Int32(MemoryLayout<MimicCPUState>.offset(of: \.mxcsr)!)
+    static let flagsOffset = Int32(MemoryLayout<MimicCPUState>.offset(of: \.flags)!)
+    static let memBaseOffset = Int32(MemoryLayout<MimicCPUState>.offset(of: \.mem_base)!)
+    static let memLastOffset = Int32(MemoryLayout<MimicCPUState>.offset(of: \.mem_last)!)
+    static let exceptionOffset = Int32(MemoryLayout<MimicCPUState>.offset(of: \.exception)!)
+    static let errorCodeOffset = Int32(MemoryLayout<MimicCPUState>.offset(of: \.error_code)!)
+    static let faultAddressOffset = Int32(MemoryLayout<MimicCPUState>.offset(of: \.fault_address)!)
+    /// CF PF AF ZF SF OF.
+    static let statusFlags: Int32 = 0x8D5
+    static let defaultMXCSR: Int32 = 0x1F80
+
+    /// Emits the thunk; returns the landing's offset.
+    func emit(_ e: inout X86Encoder, landingAddress: UInt) -> Int {
+        let named = Set(gprs)
+        let free = ThunkPlan.scratchPool.filter { !named.contains($0.rawValue) }
+        let c = free[0], a = free[1], t = free[2]
+        let saved = gprs.filter { ThunkPlan.calleeSaved.contains($0) }.map { GPR(rawValue: $0)! }
+
+        for r in saved { e.push(r) }
+        e.movImm64(t, UInt64(landingAddress))
+        e.push(t)
+        e.push(.rdi)
+        e.mov(.b64, c, .rdi)
+        let outOfRange = e.newLabel()
+        if let k = memorySizeClass {
+            e.alu(.cmp, .b64, .rsi, Mem(c, ThunkPlan.memLastOffset + 8 * Int32(k)))
+            e.jcc(.a, outOfRange)
+            e.mov(.b64, a, .rsi)
+            e.alu(.add, .b64, a, Mem(c, ThunkPlan.memBaseOffset))
+        }
+        if usesX87 { e.fxrstor(Mem(c, ThunkPlan.x87Offset)) }
+        if usesMXCSR {
+            e.stmxcsr(Mem(.rsp, -8))
+            e.ldmxcsr(Mem(c, ThunkPlan.mxcsrOffset))
+        }
+        if readsFlags {
+            e.push(Mem(c, ThunkPlan.flagsOffset))
+            e.popFlags()
+        }
+        for x in xmms { e.movdquLoad(xmm: x, Mem(c, ThunkPlan.xmmOffset + 16 * Int32(x))) }
+        for r in gprs { e.mov(.b64, GPR(rawValue: r)!, Mem(c, ThunkPlan.gprOffset + 8 * Int32(r))) }
+
+        e.instruction(encoding.reencoded(memoryBase: memorySizeClass == nil ? nil : a.rawValue))
+
+        for r in gprs { e.mov(.b64, Mem(c, ThunkPlan.gprOffset + 8 * Int32(r)), GPR(rawValue: r)!) }
+        for x in xmms { e.movdquStore(Mem(c, ThunkPlan.xmmOffset + 16 * Int32(x)), xmm: x) }
+        if writesFlags {
+            e.pushFlags()
+            e.pop(t)
+            e.alu(.and, .b64, t, imm: ThunkPlan.statusFlags)
+            e.mov(.b64, Mem(c, ThunkPlan.flagsOffset), t)
+        }
+        if usesMXCSR {
+            e.stmxcsr(Mem(c, ThunkPlan.mxcsrOffset))
+            e.ldmxcsr(Mem(.rsp, -8))
+        }
+        if usesX87 {
+            e.fxsave(Mem(c, ThunkPlan.x87Offset))
+            e.fninit()
+        }
+        let done = e.newLabel()
+        e.bind(done)
+        e.alu(.add, .b64, .rsp, imm: 16)
+        for r in saved.reversed() { e.pop(r) }
+        e.ret()
+
+        e.bind(outOfRange)
+        e.mov(.b64, Mem(c, ThunkPlan.exceptionOffset), imm: Int32(MIMIC_EXC_PF))
+        e.mov(.b64, Mem(c, ThunkPlan.errorCodeOffset), imm: 0)
+        e.mov(.b64, Mem(c, ThunkPlan.faultAddressOffset), .rsi)
+        e.jmp(done)
+
+        // Where the fault handler resumes: guest registers may be in callee-saved host
+        // registers and MXCSR or the x87 unit may hold guest state; put the host's back.
+        let landing = e.offset
+        e.mov(.b32, Mem(.rsp, -8), imm: ThunkPlan.defaultMXCSR)
+        e.ldmxcsr(Mem(.rsp, -8))
+        e.fninit()
+        e.jmp(done)
+        return landing
+    }
+}
