@@ -26,7 +26,9 @@ let package = Package(
         .target(name: "Optimizer", dependencies: ["IR"]),
         .target(name: "Backend", dependencies: ["IR", "CFFI", "CCPU"]),
         .target(name: "Interpreter", dependencies: ["IR", "CCPU"]),
-        .target(name: "TCG", dependencies: ["X86", "IR", "Lifter", "Optimizer", "Backend", "Interpreter", "CCPU"]),
+        // SSE, MMX and x87 instructions run as themselves in small host thunks.
+        .target(name: "HostThunks", dependencies: ["X86", "IR", "Backend", "CCPU"]),
+        .target(name: "TCG", dependencies: ["X86", "IR", "Lifter", "Optimizer", "Backend", "Interpreter", "HostThunks", "CCPU"]),
 
         // The machine model (RAM, buses, devices, loaders) and the KVM accelerator.
         .target(name: "Machine", dependencies: ["ELF", "CCPU"]),

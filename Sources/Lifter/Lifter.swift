@@ -21,10 +21,13 @@ public struct LiftedBlock {
 public struct Lifter: Sendable {
     public let mode: CPUMode
     let decoder: Decoder
+    /// Runs SSE, MMX and x87 instructions; without it they raise #UD.
+    public let hostInstructions: HostInstructions?
 
-    public init(mode: CPUMode = .long64) {
+    public init(mode: CPUMode = .long64, hostInstructions: HostInstructions? = nil) {
         self.mode = mode
         decoder = Decoder(mode: mode)
+        self.hostInstructions = hostInstructions
     }
 
     /// Translates the block starting at `pc`. `code` holds the guest bytes that may be fetched,
@@ -39,8 +42,11 @@ public struct Lifter: Sendable {
             let offset = Int(address &- codeAddress)
             return decoder.decode(UnsafeRawBufferPointer(rebasing: code[offset...]), address: address)
         }
+        let bytes = { (address: UInt64, count: Int) -> [UInt8] in
+            Array(code[Int(address &- codeAddress)..<Int(address &- codeAddress) + count])
+        }
         return translate(pc: pc, fetchLimit: pc >= codeAddress && pc <= end ? end : pc,
-                         maxInstructions: maxInstructions, keepInstructions: keepInstructions, fetch: fetch)
+                         maxInstructions: maxInstructions, keepInstructions: keepInstructions, fetch: fetch, bytes: bytes)
     }
 
     /// Translates the block at `pc` from `code`, which starts at `pc`.
@@ -50,9 +56,10 @@ public struct Lifter: Sendable {
     }
 
     /// Translates the instructions `fetch` returns from `pc` on; nil means the bytes ran out
-    /// at or before `fetchLimit`.
+    /// at or before `fetchLimit`. `bytes` gives a fetched instruction's encoding (for the
+    /// instructions run as host instructions).
     func translate(pc: UInt64, fetchLimit: UInt64, maxInstructions: Int, keepInstructions: Bool,
-                   fetch: (UInt64) -> Instruction?) -> LiftedBlock {
+                   fetch: (UInt64) -> Instruction?, bytes: ((UInt64, Int) -> [UInt8])? = nil) -> LiftedBlock {
         var t = BlockTranslator(ir: IRBlock(layout: X86Globals.layout, guestPC: pc),
                                 insn: Instruction(mnemonic: .nop, address: pc, length: 0), mode: mode)
         var kept: [Instruction]? = keepInstructions ? [] : nil
@@ -77,7 +84,13 @@ public struct Lifter: Sendable {
             address = insn.nextAddress
             t.insn = insn
             t.ir.insnStart(insn.address)
-            if t.lift() == .end { break }
+            let flow: Flow
+            if let host = hostInstructions, host.handles(insn) {
+                flow = t.runOnHost(helper: bytes.flatMap { host.helper(insn, $0(insn.address, Int(insn.length))) })
+            } else {
+                flow = t.lift()
+            }
+            if flow == .end { break }
         }
         t.ir.deadAtChainedExit = t.globalsDeadInSuccessors(fetch: fetch)
         return LiftedBlock(ir: t.ir, instructionCount: count, endAddress: address, instructions: kept)

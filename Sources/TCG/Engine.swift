@@ -1,4 +1,5 @@
 import Backend
+import HostThunks
 import CCPU
 import IR
 import Interpreter
@@ -58,7 +59,7 @@ public final class Engine {
         self.memory = memory
         self.accel = accel
         self.options = options
-        lifter = Lifter(mode: mode)
+        lifter = Lifter(mode: mode, hostInstructions: Engine.hostInstructions)
         jit = accel == .jit ? try JIT(codeBufferBytes: options.codeBufferBytes) : nil
         jumpCache = .allocate(capacity: Engine.jumpCacheEntries)
         jumpCache.initialize(repeating: MimicJumpCacheEntry(tag: ~0, code: 0), count: Engine.jumpCacheEntries)
@@ -90,6 +91,12 @@ public final class Engine {
         memory.codeWillChange = nil
         cpu.deallocate()
         jumpCache.deallocate()
+    }
+
+    /// SSE, MMX and x87 instructions run as host instructions (nil, and #UD for them, only if
+    /// the thunks' code buffer could not be mapped).
+    static let hostInstructions: HostInstructions? = HostInstructionThunks.shared.map { thunks in
+        HostInstructions(handles: HostInstructionThunks.handles, helper: thunks.helper(for:bytes:))
     }
 
     /// Runs from `cpu.rip` until the guest stops (see `StopReason`).
