@@ -72,7 +72,7 @@ enum BenchChart {
                 }
             }
         }
-        svg.text(left + plotWidth - 2, y(1) - 4, "native", size: 10, anchor: "end")
+        svg.text(left - 6, y(1) + 15, "native", size: 10, anchor: "end")
         svg.line(left, plotTop, left, bottom, stroke: "#000000", width: 1)
 
         for (g, group) in groups.enumerated() {

@@ -9,7 +9,7 @@ public struct BenchCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(commandName: "bench",
         abstract: "Time the compute workloads natively, under Mimic (run, boot) and under QEMU; write a table, CSV and SVG chart.")
 
-    @Flag(name: .long, help: "Smaller workloads and one run per cell (under a minute).")
+    @Flag(name: .long, help: "Five of the workloads, smaller, one run per cell (under a minute).")
     var quick = false
 
     @Option(name: .long, help: "Runs per cell; the cell shows their median and spread (default 3, or 1 with --quick).")
@@ -36,7 +36,7 @@ public struct BenchCommand: ParsableCommand {
     public init() {}
 
     public func run() throws {
-        let workloads = BenchSuite.select(only)
+        let workloads = BenchSuite.select(only, quick: quick)
         guard !workloads.isEmpty else {
             throw ValidationError("no workload matches '\(only ?? "")' (workloads: \(BenchSuite.workloads.map(\.name).joined(separator: ", ")))")
         }

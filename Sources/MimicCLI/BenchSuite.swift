@@ -19,6 +19,9 @@ struct BenchWorkload: Equatable {
     /// What the row is, when not a ring-3 compute workload; such rows are left out of the
     /// geometric mean.
     var kind = Kind.compute
+    /// Whether `--quick` runs it when no `--only` is given (a representative few, so that the
+    /// quick suite stays under a minute with every configuration present).
+    var inQuickSuite = false
 
     enum Kind {
         /// A ring-3 compute workload.
@@ -55,9 +58,9 @@ enum BenchSuite {
     /// other row's time includes.
     static let workloads: [BenchWorkload] = [
         BenchWorkload(name: "startup", program: "fib", image: "fib", fullSize: 1, quickSize: 1,
-                      checksums: [1: 1], kind: .startup),
+                      checksums: [1: 1], kind: .startup, inQuickSuite: true),
         BenchWorkload(name: "sieve", program: "sieve", image: "sieve", fullSize: 4_000_000, quickSize: 500_000,
-                      checksums: [4_000_000: 0x520a_007e_c6d3_bbe5, 500_000: 0xa242_0002_4eef_3d23]),
+                      checksums: [4_000_000: 0x520a_007e_c6d3_bbe5, 500_000: 0xa242_0002_4eef_3d23], inQuickSuite: true),
         BenchWorkload(name: "sha256", program: "sha256", image: "sha256", fullSize: 1_048_576, quickSize: 131_072,
                       checksums: [1_048_576: 0xc7f8_3242_f796_7cc3, 131_072: 0x82f5_c9e1_31bd_827f]),
         BenchWorkload(name: "crc32", program: "crc32", image: "crc32", fullSize: 4_194_304, quickSize: 524_288,
@@ -65,18 +68,19 @@ enum BenchSuite {
         BenchWorkload(name: "matmul", program: "matmul", image: "matmul", fullSize: 256, quickSize: 128,
                       checksums: [256: 0x001f_c03f_c020_0000, 128: 0x0000_fdf3_781f_8000]),
         BenchWorkload(name: "fib", program: "fib", image: "fib", fullSize: 36, quickSize: 27,
-                      checksums: [36: 14_930_352, 27: 196_418, 25: 75_025, 20: 6_765, 1: 1]),
+                      checksums: [36: 14_930_352, 27: 196_418, 25: 75_025, 20: 6_765, 1: 1], inQuickSuite: true),
         BenchWorkload(name: "memops", program: "memops", image: "memops", fullSize: 256, quickSize: 16,
                       checksums: [256: 0xf06e_71e6_c6c8_bf67, 128: 0x80d1_d791_bf39_ebc0, 16: 0x7e98_e57f_54b1_a3a8]),
         BenchWorkload(name: "bytecode", program: "bytecode", image: "bytecode", fullSize: 2_000_000, quickSize: 125_000,
-                      checksums: [2_000_000: 0x0000_3e70_fc25_dfa0, 1_000_000: 0x0000_7906_bde1_8881, 125_000: 0x0000_3c65_e186_b62a]),
+                      checksums: [2_000_000: 0x0000_3e70_fc25_dfa0, 1_000_000: 0x0000_7906_bde1_8881, 125_000: 0x0000_3c65_e186_b62a], inQuickSuite: true),
         BenchWorkload(name: "fib-ring0", program: "fib", image: "fib-ring0", fullSize: 25, quickSize: 20,
-                      checksums: [25: 75_025, 20: 6_765], kind: .ring0),
+                      checksums: [25: 75_025, 20: 6_765], kind: .ring0, inQuickSuite: true),
     ]
 
-    /// The workloads whose name matches one of the comma-separated shell patterns, in suite order.
-    static func select(_ patterns: String?) -> [BenchWorkload] {
-        guard let patterns else { return workloads }
+    /// The workloads whose name matches one of the comma-separated shell patterns, in suite
+    /// order; without patterns, the whole suite or the quick one.
+    static func select(_ patterns: String?, quick: Bool = false) -> [BenchWorkload] {
+        guard let patterns else { return quick ? workloads.filter(\.inQuickSuite) : workloads }
         let list = patterns.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
         return workloads.filter { w in list.contains { fnmatch($0, w.name, 0) == 0 } }
     }

@@ -230,6 +230,8 @@ final class BenchTests: XCTestCase {
         XCTAssertEqual(BenchSuite.select("crc32, sieve").map(\.name), ["sieve", "crc32"])
         XCTAssertEqual(BenchSuite.select(nil).map(\.name), ["startup", "sieve", "sha256", "crc32", "matmul", "fib", "memops", "bytecode", "fib-ring0"])
         XCTAssertEqual(BenchSuite.select("nothing"), [])
+        XCTAssertEqual(BenchSuite.select(nil, quick: true).map(\.name), ["startup", "sieve", "fib", "bytecode", "fib-ring0"])
+        XCTAssertEqual(BenchSuite.select("memops", quick: true).map(\.name), ["memops"], "--only picks from the whole suite")
     }
 
     func testEveryWorkloadKnowsTheChecksumsOfItsSizes() {
