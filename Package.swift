@@ -7,7 +7,7 @@ let package = Package(
     products: [
         .executable(name: "mimic", targets: ["mimic"]),
         // The translator as a library, for Benchmarks/ and for embedding.
-        .library(name: "MimicKit", targets: ["X86", "ELF", "IR", "Lifter", "Optimizer", "Backend", "Interpreter", "TCG"]),
+        .library(name: "MimicKit", targets: ["X86", "ELF", "IR", "Lifter", "Optimizer", "Backend", "Interpreter", "TCG", "Introspection"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -28,15 +28,19 @@ let package = Package(
         .target(name: "Interpreter", dependencies: ["IR", "CCPU"]),
         // SSE, MMX and x87 instructions run as themselves in small host thunks.
         .target(name: "HostThunks", dependencies: ["X86", "IR", "Backend", "CCPU"]),
-        .target(name: "TCG", dependencies: ["X86", "IR", "Lifter", "Optimizer", "Backend", "Interpreter", "HostThunks", "CCPU"]),
+        .target(name: "TCG", dependencies: ["X86", "IR", "Lifter", "Optimizer", "Backend", "Interpreter", "HostThunks", "CCPU", "Introspection"]),
+
+        // Seeing inside: the -d logs every component writes to, and the gdb remote protocol.
+        .target(name: "Introspection"),
+        .target(name: "GDBStub"),
 
         // The machine model (RAM, buses, devices, loaders) and the KVM accelerator.
         .target(name: "Machine", dependencies: ["ELF", "CCPU"]),
-        .target(name: "KVM", dependencies: ["Machine", "CKVM"]),
+        .target(name: "KVM", dependencies: ["Machine", "CKVM", "Introspection"]),
 
         // The command line: a thin executable over a testable library.
         .target(name: "MimicCLI", dependencies: [
-            "TCG", "X86", "ELF", "Machine", "KVM",
+            "TCG", "X86", "ELF", "Machine", "KVM", "Introspection", "GDBStub",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "mimic", dependencies: ["MimicCLI"]),
@@ -53,6 +57,7 @@ let package = Package(
                     exclude: ["Golden"]),
         .testTarget(name: "MachineTests", dependencies: ["Machine", "ELF"]),
         .testTarget(name: "KVMTests", dependencies: ["KVM", "Machine"]),
+        .testTarget(name: "GDBStubTests", dependencies: ["GDBStub"]),
         .testTarget(name: "CLITests", dependencies: [
             "MimicCLI", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import CKVM
+import Introspection
 import Machine
 
 /// Runs a machine on /dev/kvm: the machine's RAM becomes memory slot 0, one vCPU starts in the
@@ -22,6 +23,10 @@ public final class KVMAccelerator: Accelerator {
     /// The exit the last run produced with KVM's view of the vCPU, for tests and reports.
     public private(set) var finalState: SystemCPUState?
 
+    /// `--stats`: also time each KVM_RUN (exits are always counted).
+    public var collectsStatistics = false
+    public private(set) var statistics = KVMStatistics()
+
     func runTyped(_ machine: Machine) throws(KVMError) -> MachineExit {
         let vm = try KVMVirtualMachine(system: system, ram: machine.ram)
         let vcpu = try KVMVirtualCPU(vm: vm)
@@ -38,11 +43,16 @@ public final class KVMAccelerator: Accelerator {
         while true {
             if let exit = machine.control.pendingExit { return exit }
             if Interruption.isRequested { return .interrupted }
-            if ckvm_ioctl_value(vcpu.fd, CKVM_RUN, 0) != 0 {
+            let start = collectsStatistics ? MonotonicNanoseconds.now() : 0
+            let status = ckvm_ioctl_value(vcpu.fd, CKVM_RUN, 0)
+            if collectsStatistics { statistics.runNanoseconds += MonotonicNanoseconds.now() - start }
+            if status != 0 {
                 let e = errno
                 if e == EINTR || e == EAGAIN { run.pointee.immediate_exit = 0; continue }
                 throw .ioctlFailed("KVM_RUN", e)
             }
+            statistics.count(run.pointee.exit_reason)
+            if Log.isEnabled(.kvm) { Log.sink.write(KVMExits.describe(run, vcpu.runBytes)) }
             switch Int32(run.pointee.exit_reason) {
             case KVM_EXIT_IO:
                 dispatchPortIO(run, vcpu.runBytes, machine)

@@ -23,6 +23,9 @@ public struct BootCommand: ParsableCommand {
     @Argument(help: "The guest image: an ELF with a PVH entry note.")
     var image: String?
 
+    @OptionGroup(title: "Inspection")
+    var inspection: InspectionOptions
+
     public init() {}
 
     /// Status for bad input and unusable accelerators.
@@ -43,7 +46,8 @@ public struct BootCommand: ParsableCommand {
         var status: Int32 = BootCommand.usageStatus
     }
 
-    private func boot() throws(BootFailure) -> Int32 {
+    private func boot() throws -> Int32 {
+        let inspect = try inspection.resolve()
         guard let image else { throw BootFailure(message: "boot: missing IMAGE argument") }
         guard let memorySize = MemorySize.parse(memory) else {
             throw BootFailure(message: "bad memory size '\(memory)' (expected e.g. 128M or 1G, from \(MemorySize.minimum >> 20)M to \(MemorySize.maximum >> 30)G)")
@@ -56,6 +60,9 @@ public struct BootCommand: ParsableCommand {
             throw BootFailure(message: error.description)
         }
         let accelerator = try chooseAccelerator()
+        let kvm = accelerator as? KVMAccelerator
+        kvm?.collectsStatistics = inspect.stats != nil
+        defer { if let kvm { inspect.printStatistics([kvm.statistics.report]) } }
 
         Interruption.install()
         let exit: MachineExit

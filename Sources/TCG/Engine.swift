@@ -33,6 +33,13 @@ public struct EngineOptions: Sendable {
     /// What `-d` shows, and where.
     public var log: LogItems = []
     public var logSink: LogSink = .standardError
+    /// `-dfilter`: the guest addresses whose blocks the per-block log items show.
+    public var logFilter: AddressFilter = .everything
+    /// `--stats`: count executed blocks, jumps and helper calls (generated code calls a counting
+    /// helper; without this option it contains no such call).
+    public var countExecutions = false
+    /// `mimic explain`: keep every translation's stages.
+    public var recorder: TranslationRecorder?
     public init() {}
 }
 
@@ -43,15 +50,21 @@ public final class Engine {
     public let accel: Accel
     public let options: EngineOptions
     public let cpu: UnsafeMutablePointer<MimicCPUState>
-    public private(set) var statistics = Statistics()
+    public internal(set) var statistics = Statistics()
 
     private let lifter: Lifter
-    private let jit: JIT?
-    private let interpreter = Interpreter()
-    private var blocks: [TranslationBlock] = []
-    private var blockIndex: [UInt64: Int32] = [:]
-    private let jumpCache: UnsafeMutablePointer<MimicJumpCacheEntry>
-    private static let jumpCacheEntries = 4096
+    let jit: JIT?
+    let interpreter = Interpreter()
+    var blocks: [TranslationBlock] = []
+    var blockIndex: [UInt64: Int32] = [:]
+    let jumpCache: UnsafeMutablePointer<MimicJumpCacheEntry>
+    static let jumpCacheEntries = 4096
+    /// `--stats` execution counters; nil without `countExecutions`.
+    let counters: ExecutionCounters?
+    /// Chaining and the jump cache are on (off with `-d nochain` and while a debugger steps).
+    var chaining: Bool
+    /// The debugger's state while one is attached (Engine+Debug.swift).
+    var debugger: DebugState?
     /// The JIT's code buffer as registered with the host fault handler (see host_fault.h).
     private var faultRegion: Int32 = -1
 
@@ -61,6 +74,8 @@ public final class Engine {
         self.options = options
         lifter = Lifter(mode: mode, hostInstructions: Engine.hostInstructions)
         jit = accel == .jit ? try JIT(codeBufferBytes: options.codeBufferBytes) : nil
+        counters = options.countExecutions ? try ExecutionCounters(measuringHostCode: accel == .jit) : nil
+        chaining = !options.log.contains(.nochain)
         jumpCache = .allocate(capacity: Engine.jumpCacheEntries)
         jumpCache.initialize(repeating: MimicJumpCacheEntry(tag: ~0, code: 0), count: Engine.jumpCacheEntries)
         cpu = .allocate(capacity: 1)
@@ -69,7 +84,7 @@ public final class Engine {
         cpu.pointee.exception = UInt64(MIMIC_EXC_NONE)
         cpu.pointee.mxcsr = 0x1F80
         mimic_set_guest_memory(cpu, memory.base, UInt64(memory.size))
-        cpu.pointee.jump_cache = UInt64(UInt(bitPattern: jumpCache))
+        cpu.pointee.jump_cache = UInt64(UInt(bitPattern: chaining ? jumpCache : Engine.emptyJumpCache))
         cpu.pointee.jump_cache_mask = UInt64(Engine.jumpCacheEntries - 1)
         cpu.pointee.page_flags = UInt64(UInt(bitPattern: memory.pageFlags))
         // The x87 state as FNINIT leaves it: control word 0x37F, every register empty.
@@ -121,7 +136,7 @@ public final class Engine {
 
     /// Runs the one instruction at rip from a translation that is neither cached nor marks
     /// its page as code, so an instruction that writes to its own page does not fault forever.
-    private func stepWithoutMarkingCode() -> StopReason? {
+    func stepWithoutMarkingCode() -> StopReason? {
         cpu.pointee.exception = UInt64(MIMIC_EXC_NONE)
         let pc = cpu.pointee.rip
         guard let tb = translateBlock(pc, maxInstructions: 1, markCode: false) else { return nil }
@@ -141,11 +156,11 @@ public final class Engine {
 
     private func runJIT(_ jit: JIT) -> StopReason {
         var from: (block: Int32, slot: Int) = (-1, 0)
-        let traceExec = options.log.contains(.exec)
+        let traceExec = !options.log.isDisjoint(with: .blockEntry)
         while true {
             let flushes = statistics.flushes
             let index = block(at: cpu.pointee.rip)
-            if from.block >= 0, flushes == statistics.flushes, let source = blocks[Int(from.block)].compiled {
+            if chaining, from.block >= 0, flushes == statistics.flushes, let source = blocks[Int(from.block)].compiled {
                 jit.patchGotoTB(source, slot: from.slot, target: blocks[Int(index)].compiled!.entry)
                 statistics.chainsPatched += 1
             }
@@ -155,6 +170,7 @@ public final class Engine {
             let reason = Int32(truncatingIfNeeded: result & 0xFF)
             switch reason {
             case Int32(MIMIC_EXIT_CHAIN0), Int32(MIMIC_EXIT_CHAIN1):
+                statistics.unchainedExits += 1
                 from = (Int32(truncatingIfNeeded: result >> 8), Int(reason))
             case Int32(MIMIC_EXIT_LOOKUP):
                 statistics.jumpCacheMisses += 1
@@ -167,7 +183,7 @@ public final class Engine {
 
     private func runInterpreter() -> StopReason {
         var index = block(at: cpu.pointee.rip)
-        let traceExec = options.log.contains(.exec)
+        let traceExec = !options.log.isDisjoint(with: .blockEntry)
         while true {
             if traceExec { traceEntry(index) }
             let reason = interpreter.run(blocks[Int(index)].interpreted!, cpu: cpu)
@@ -175,10 +191,11 @@ public final class Engine {
             switch reason {
             case Int32(MIMIC_EXIT_CHAIN0), Int32(MIMIC_EXIT_CHAIN1):
                 let known = reason == 0 ? blocks[Int(index)].successor.0 : blocks[Int(index)].successor.1
-                if known >= 0, blocks[Int(known)].guestPC == cpu.pointee.rip {
+                if chaining, known >= 0, blocks[Int(known)].guestPC == cpu.pointee.rip {
                     index = known
                     continue
                 }
+                statistics.unchainedExits += 1
                 let next = block(at: cpu.pointee.rip)
                 if reason == 0 { blocks[Int(index)].successor.0 = next } else { blocks[Int(index)].successor.1 = next }
                 index = next
@@ -190,14 +207,7 @@ public final class Engine {
         }
     }
 
-    /// `-d exec`: the block about to be entered from the loop (chained jumps between blocks do
-    /// not come back here, so they are not listed).
-    @inline(never)
-    private func traceEntry(_ index: Int32) {
-        options.logSink.write("Trace: [block \(index)] 0x" + String(blocks[Int(index)].guestPC, radix: 16) + "\n")
-    }
-
-    private func stop(_ reason: Int32) -> StopReason {
+    func stop(_ reason: Int32) -> StopReason {
         if reason == Int32(MIMIC_EXIT_EXCEPTION) {
             if cpu.pointee.fault_host_pc != 0 {
                 // The host caught the access (see host_fault.h): find the guest instruction.
@@ -205,8 +215,9 @@ public final class Engine {
                 cpu.pointee.fault_host_pc = 0
                 if let pc = guestPC(forHost: host) { cpu.pointee.rip = pc }
             }
-            return .exception(vector: Int(cpu.pointee.exception), errorCode: cpu.pointee.error_code,
-                              address: cpu.pointee.fault_address)
+            let vector = Int(cpu.pointee.exception), errorCode = cpu.pointee.error_code, address = cpu.pointee.fault_address
+            if !options.log.isDisjoint(with: [.int, .unimp]) { logException(vector: vector, errorCode: errorCode, address: address) }
+            return .exception(vector: vector, errorCode: errorCode, address: address)
         }
         switch Int(cpu.pointee.request) {
         case MIMIC_REQ_SYSCALL: return .syscall
@@ -218,7 +229,7 @@ public final class Engine {
 
     /// The block for guest `pc`, translated now if it is not cached.
     @inline(__always)
-    private func block(at pc: UInt64) -> Int32 {
+    func block(at pc: UInt64) -> Int32 {
         if let index = blockIndex[pc] {
             fillJumpCache(pc, index)
             return index
@@ -233,8 +244,8 @@ public final class Engine {
     }
 
     @inline(never)
-    private func translate(_ pc: UInt64) -> Int32 {
-        var limit = options.maxBlockInstructions
+    func translate(_ pc: UInt64, maxInstructions: Int? = nil) -> Int32 {
+        var limit = maxInstructions ?? options.maxBlockInstructions
         while true {
             let flushes = statistics.flushes
             if let tb = translateBlock(pc, maxInstructions: limit, markCode: true) {
@@ -252,15 +263,15 @@ public final class Engine {
 
     /// Translates the block at `pc` (at most `maxInstructions` long); nil when the code buffer
     /// was full (it has been flushed) or the block needs a shorter translation.
-    private func translateBlock(_ pc: UInt64, maxInstructions limit: Int, markCode: Bool) -> TranslationBlock? {
+    func translateBlock(_ pc: UInt64, maxInstructions limit: Int, markCode: Bool) -> TranslationBlock? {
         let start = MonotonicClock.now()
         let (code, codeAddress) = fetchableCode(at: pc)
-        let log = options.log
-        var lifted = lifter.translate(code: code, codeAddress: codeAddress, pc: pc, maxInstructions: limit, keepInstructions: log.contains(.inAsm))
-        if let instructions = lifted.instructions { options.logSink.write(BlockLog.guestInstructions(instructions)) }
-        if log.contains(.op) { options.logSink.write(BlockLog.ir("OP", lifted.ir)) }
+        var observer = TranslationObserver(options, pc: pc)
+        var lifted = lifter.translate(code: code, codeAddress: codeAddress, pc: pc, maxInstructions: limit, keepInstructions: observer.wantsInstructions)
+        observer.lifted(lifted)
         if options.optimize { Optimizer.optimize(&lifted.ir) }
-        if log.contains(.opOpt) { options.logSink.write(BlockLog.ir("OP after optimization", lifted.ir)) }
+        observer.optimized(lifted.ir)
+        let counted = counters?.instrument(&lifted.ir, instructions: lifted.instructionCount)
         var tb = TranslationBlock(guestPC: pc, guestEnd: lifted.endAddress, instructionCount: lifted.instructionCount)
         if let jit {
             guard let compiled = jit.compile(lifted.ir, tbIndex: UInt32(blocks.count)) else {
@@ -268,7 +279,10 @@ public final class Engine {
                 return nil
             }
             tb.compiled = compiled
-            if log.contains(.outAsm) { options.logSink.write(BlockLog.hostCode(compiled)) }
+            observer.compiled(compiled)
+            let host = counted.flatMap { counters?.measure($0.uncounted) } ?? (compiled.size, compiled.hostInstructionCount)
+            statistics.hostBytes += host.bytes
+            statistics.hostInstructions += host.instructions
         } else {
             tb.interpreted = InterpretedBlock(lifted.ir)
         }
@@ -282,6 +296,7 @@ public final class Engine {
         statistics.blocksTranslated += 1
         statistics.instructionsTranslated += lifted.instructionCount
         statistics.translationNanoseconds += MonotonicClock.now() - start
+        observer.publish(to: options.logSink, end: lifted.endAddress, executions: counted?.executions)
         return tb
     }
 

@@ -14,6 +14,12 @@ public struct Statistics: Sendable {
     public var flushes = 0
     /// Writes to pages holding translated code (self-modifying code), each dropping translations.
     public var codeInvalidations = 0
+    /// Host code emitted for the translated blocks (JIT only; without `--stats` counting calls).
+    public var hostBytes = 0
+    public var hostInstructions = 0
+    /// Exits through a goto_tb that was not chained yet (or, under the interpreter, whose
+    /// successor was not the remembered one): the rest of the goto_tb jumps were chained.
+    public var unchainedExits = 0
 }
 
 /// The monotonic clock, for timing translation and runs.

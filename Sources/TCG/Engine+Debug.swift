@@ -1,0 +1,157 @@
+import CCPU
+import X86
+
+/// What stopped the guest for a debugger.
+public enum DebugEvent: Equatable, Sendable {
+    /// One instruction ran.
+    case stepped
+    /// The guest reached a breakpoint (rip is the breakpoint's address, its instruction not run).
+    case breakpoint
+    /// The debugger asked the guest to stop (rip is the next instruction to run).
+    case interrupted
+    /// The guest stopped by itself: halt, exception or syscall, as `Engine.run` reports it.
+    case stopped(StopReason)
+}
+
+/// The engine's state while a debugger is attached.
+struct DebugState {
+    var breakpoints: Set<UInt64> = []
+}
+
+/// Running under a debugger. While one is attached, blocks are neither chained nor found
+/// through the jump cache, so every block comes back to the debug loop; a block never runs
+/// past a breakpoint (translation cuts it before the breakpoint's address), and a step runs
+/// a one-instruction translation.
+extension Engine {
+    nonisolated(unsafe) static let emptyJumpCache: UnsafeMutablePointer<MimicJumpCacheEntry> = {
+        let table = UnsafeMutablePointer<MimicJumpCacheEntry>.allocate(capacity: Engine.jumpCacheEntries)
+        table.initialize(repeating: MimicJumpCacheEntry(tag: ~0, code: 0), count: Engine.jumpCacheEntries)
+        return table
+    }()
+
+    public var isDebuggerAttached: Bool { debugger != nil }
+
+    public func attachDebugger() {
+        guard debugger == nil else { return }
+        debugger = DebugState()
+        chaining = false
+        cpu.pointee.jump_cache = UInt64(UInt(bitPattern: Engine.emptyJumpCache))
+        // Chains patched before now would jump past the debug loop.
+        flush()
+    }
+
+    /// Forgets the breakpoints; `run()` goes on at full speed.
+    public func detachDebugger() {
+        guard debugger != nil else { return }
+        debugger = nil
+        chaining = !options.log.contains(.nochain)
+        if chaining { cpu.pointee.jump_cache = UInt64(UInt(bitPattern: jumpCache)) }
+    }
+
+    public var breakpoints: Set<UInt64> { debugger?.breakpoints ?? [] }
+
+    public func insertBreakpoint(at pc: UInt64) {
+        attachDebugger()
+        guard debugger!.breakpoints.insert(pc).inserted else { return }
+        // A cached block may run across the new breakpoint.
+        flush()
+    }
+
+    public func removeBreakpoint(at pc: UInt64) {
+        debugger?.breakpoints.remove(pc)
+    }
+
+    /// Runs one guest instruction.
+    public func step() -> DebugEvent {
+        attachDebugger()
+        cpu.pointee.request = UInt64(MIMIC_REQ_NONE)
+        while true {
+            guard let stopped = stepWithoutMarkingCode() else { return .stepped }
+            if handledCodeWrite(stopped) { continue }
+            return .stopped(stopped)
+        }
+    }
+
+    /// Runs until a breakpoint, until the guest stops, or until `interrupted()` (asked every
+    /// few hundred blocks) returns true. The instruction at rip runs even when it has a breakpoint.
+    public func resume(interrupted: () -> Bool) -> DebugEvent {
+        attachDebugger()
+        let traceExec = !options.log.isDisjoint(with: .blockEntry)
+        var first = true
+        var blocksRun = 0
+        while true {
+            let pc = cpu.pointee.rip
+            if !first, debugger!.breakpoints.contains(pc) { return .breakpoint }
+            first = false
+            blocksRun += 1
+            if blocksRun & 255 == 0, interrupted() { return .interrupted }
+            let index = blockIndex[pc].flatMap { crossesBreakpoint(blocks[Int($0)]) ? nil : $0 }
+                ?? translate(pc, maxInstructions: instructionsBeforeBreakpoint(after: pc))
+            if traceExec { traceEntry(index) }
+            cpu.pointee.exception = UInt64(MIMIC_EXC_NONE)
+            cpu.pointee.request = UInt64(MIMIC_REQ_NONE)
+            let reason: Int32
+            if let compiled = blocks[Int(index)].compiled {
+                reason = Int32(truncatingIfNeeded: jit!.enter(cpu, compiled.entry) & 0xFF)
+            } else {
+                reason = interpreter.run(blocks[Int(index)].interpreted!, cpu: cpu)
+            }
+            statistics.entries += 1
+            switch reason {
+            case Int32(MIMIC_EXIT_CHAIN0), Int32(MIMIC_EXIT_CHAIN1), Int32(MIMIC_EXIT_LOOKUP):
+                continue
+            default:
+                let stopped = stop(reason)
+                if handledCodeWrite(stopped) {
+                    if let after = stepWithoutMarkingCode() { return .stopped(after) }
+                    continue
+                }
+                return .stopped(stopped)
+            }
+        }
+    }
+
+    /// A write to a page holding translated code: the translations go (as in `run()`).
+    private func handledCodeWrite(_ stopped: StopReason) -> Bool {
+        guard case .exception(vector: Int(MIMIC_EXC_PF), let errorCode, let address) = stopped,
+              errorCode & 2 != 0, memory.isCodeWriteFault(address) else { return false }
+        memory.releaseCode(page: Int(address >> UInt64(MIMIC_PAGE_SHIFT)))
+        statistics.codeInvalidations += 1
+        return true
+    }
+
+    private func crossesBreakpoint(_ tb: TranslationBlock) -> Bool {
+        debugger!.breakpoints.contains { $0 > tb.guestPC && $0 < tb.guestEnd }
+    }
+
+    /// How many instructions from `pc` come before the nearest breakpoint after it; nil when
+    /// no breakpoint is within a block's reach.
+    private func instructionsBeforeBreakpoint(after pc: UInt64) -> Int? {
+        let reach = UInt64(16 * options.maxBlockInstructions)
+        guard let next = debugger!.breakpoints.filter({ $0 > pc && $0 - pc < reach }).min(),
+              pc < UInt64(memory.size) else { return nil }
+        let decoder = Decoder(mode: .long64)
+        var address = pc
+        var count = 0
+        while address < next, count < options.maxBlockInstructions, address < UInt64(memory.size) {
+            let bytes = UnsafeRawBufferPointer(start: memory.base + Int(address), count: min(15, memory.size - Int(address)))
+            guard let insn = decoder.decode(bytes, address: address), insn.length > 0 else { break }
+            address = insn.nextAddress
+            count += 1
+        }
+        return max(1, count)
+    }
+}
+
+extension Engine {
+    /// EFLAGS as the guest reads it with PUSHF; setting it splits it into the state's parts.
+    public var guestEFLAGS: UInt64 {
+        get { CPULog.eflags(cpu) }
+        set {
+            let status: UInt64 = 0x8D5  // CF PF AF ZF SF OF
+            cpu.pointee.flags = newValue & status
+            cpu.pointee.df = newValue >> 10 & 1
+            cpu.pointee.eflags_rest = newValue & ~(status | 1 << 10) | 2
+        }
+    }
+}
