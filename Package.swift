@@ -34,13 +34,18 @@ let package = Package(
         .target(name: "Introspection"),
         .target(name: "GDBStub"),
 
+        // Linux user mode: ELF loader, initial stack, system calls and signals on the TCG engine
+        // (`mimic run`); its C is raw host system calls and signal recording.
+        .target(name: "CLinuxUser"),
+        .target(name: "LinuxUser", dependencies: ["TCG", "ELF", "Lifter", "CCPU", "CLinuxUser", "Introspection"]),
+
         // The machine model (RAM, buses, devices, loaders) and the KVM accelerator.
         .target(name: "Machine", dependencies: ["ELF", "CCPU"]),
         .target(name: "KVM", dependencies: ["Machine", "CKVM", "Introspection"]),
 
         // The command line: a thin executable over a testable library.
         .target(name: "MimicCLI", dependencies: [
-            "TCG", "X86", "ELF", "Machine", "KVM", "Introspection", "GDBStub",
+            "TCG", "X86", "ELF", "Machine", "KVM", "Introspection", "GDBStub", "LinuxUser",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "mimic", dependencies: ["MimicCLI"]),
@@ -58,6 +63,7 @@ let package = Package(
         .testTarget(name: "MachineTests", dependencies: ["Machine", "ELF"]),
         .testTarget(name: "KVMTests", dependencies: ["KVM", "Machine"]),
         .testTarget(name: "GDBStubTests", dependencies: ["GDBStub"]),
+        .testTarget(name: "LinuxUserTests", dependencies: ["LinuxUser", "ELF", "TCG", "CCPU", "TestSupport"], exclude: ["Programs", "Freestanding"]),
         .testTarget(name: "CLITests", dependencies: [
             "MimicCLI", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),

@@ -1,0 +1,179 @@
+import CCPU
+import CLinuxUser
+import ELF
+import Introspection
+import Lifter
+import TCG
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// How `mimic run` runs a program.
+public struct RunOptions: Sendable {
+    public var accel: Accel = .jit
+    public var engine = EngineOptions()
+    /// `-L`: absolute guest paths are looked up here first (the dynamic loader, libraries).
+    public var sysroot: String?
+    /// `--strace`: one line per system call on standard error.
+    public var strace = false
+    /// The `mimic run` options an execve'd program runs with (accelerator, sysroot, logs).
+    public var forwardedOptions: [String] = []
+    public init() {}
+}
+
+/// One guest process: its address space, its CPU, its signal state, and the loop that runs
+/// guest code and services what it asks of the kernel. Single-threaded for now.
+public final class LinuxProcess {
+    public let space: AddressSpace
+    public let engine: Engine
+    let options: RunOptions
+    let cpu: UnsafeMutablePointer<MimicCPUState>
+    /// The program's absolute path: what /proc/self/exe shows the guest.
+    let programPath: String
+    public let image: LoadedImage
+    public let initialStack: InitialStack
+    var signals: SignalState
+    /// set_tid_address / CLONE_CHILD_CLEARTID.
+    var clearChildTID: UInt64 = 0
+    /// The system call that just returned EINTR (delivery decides whether it restarts).
+    var interruptedSyscall: UInt64?
+    /// Runs when the program exits (`--stats` prints there).
+    public var beforeExit: (() -> Void)?
+
+    /// Loads `program` and prepares its first instruction; nothing runs yet.
+    /// `arguments[0]` is what the program sees as argv[0].
+    public init(program: String, arguments: [String], environment: [String], options: RunOptions) throws(LoadError) {
+        self.options = options
+        let path = try LinuxProcess.locate(program)
+        let elf = try ProgramLoader.read(path: path)
+        programPath = LinuxProcess.absolute(path)
+        do {
+            space = try AddressSpace(stackSize: LinuxProcess.stackSize())
+        } catch {
+            throw LoadError("cannot reserve the guest address space: \(error)", status: 1)
+        }
+        image = try ProgramLoader.load(elf, name: programPath, into: space)
+        var entry = image.entry
+        var interpreterBase: UInt64 = 0
+        if let interpreter = image.interpreter {
+            let interpreterPath = LinuxProcess.hostPath(interpreter, sysroot: options.sysroot)
+            let interpreterELF = try ProgramLoader.read(path: interpreterPath)
+            guard interpreterELF.type == .sharedObject else { throw LoadError("\(interpreter): the interpreter is not a shared object") }
+            let base = space.mmapTop - (256 << 20)
+            let loaded = try ProgramLoader.load(interpreterELF, name: LinuxProcess.absolute(interpreterPath), into: space, base: base)
+            interpreterBase = loaded.bias
+            entry = loaded.entry
+        }
+        space.brkStart = AddressSpace.pageUp(image.end)!
+        space.brk = space.brkStart
+
+        // The stack, and on it what the kernel gives a new program.
+        var stackAccess: GuestMemory.PageAccess = [.read, .write]
+        if image.executableStack { stackAccess.insert(.execute) }
+        space.mapAnonymous(GuestMapping(start: space.stackTop - space.stackSize, end: space.stackTop, access: stackAccess, name: "[stack]"))
+        var random = [UInt8](repeating: 0, count: 16)
+        _ = random.withUnsafeMutableBytes { hostSyscall(.getrandom, hostArgument($0.baseAddress), 16) }
+        let aux = AuxiliaryVector(image: image, interpreterBase: interpreterBase, hwcap: UInt64(GuestCPUID.leaf1EDX),
+                                  minimumSignalStack: UInt64(SignalFrame.minimumStack))
+        initialStack = InitialStack(top: space.stackTop, arguments: arguments, environment: environment,
+                                    executableName: program, auxiliaryVector: aux, random: random)
+        guard UInt64(initialStack.bytes.count) < space.stackSize / 2 else { throw LoadError("\(program): argument list too long", status: 1) }
+        space.memory.write(initialStack.bytes, at: initialStack.stackPointer)
+
+        let descriptors = HostDescriptors.open()
+        do {
+            engine = try Engine(memory: space.memory, accel: options.accel, options: options.engine)
+        } catch {
+            throw LoadError("cannot start the engine: \(error)", status: 1)
+        }
+        // Mimic's own descriptors (the code buffers) must not take the numbers the guest's
+        // open() would get.
+        HostDescriptors.moveAbove(descriptors)
+        cpu = engine.cpu
+        cpu.pointee.rip = entry
+        signals = SignalState.inherited()
+        setRegister(MIMIC_RSP, initialStack.stackPointer)
+    }
+
+    /// Runs the program to its end: exits with its status, or dies of its signal.
+    public func run() -> Never {
+        while true {
+            switch engine.run() {
+            case .syscall:
+                serviceSyscall()
+            case .exception(let vector, let errorCode, let address):
+                Log.exception(vector: vector, errorCode: errorCode, pc: cpu.pointee.rip, faultAddress: vector == Int(MIMIC_EXC_PF) ? address : nil)
+                raiseFault(vector: vector, errorCode: errorCode, address: address)
+            case .halt:
+                // HLT is privileged: user mode gets #GP at the instruction.
+                cpu.pointee.rip -= 1
+                raiseFault(vector: Int(MIMIC_EXC_GP), errorCode: 0, address: 0)
+            }
+            deliverSignals()
+        }
+    }
+
+    func serviceSyscall() {
+        let number = register(MIMIC_RAX)
+        // What the SYSCALL instruction itself does.
+        setRegister(MIMIC_RCX, cpu.pointee.rip)
+        setRegister(MIMIC_R11, rflags)
+        let arguments = SyscallArguments(values: [register(MIMIC_RDI), register(MIMIC_RSI), register(MIMIC_RDX),
+                                                  register(MIMIC_R10), register(MIMIC_R8), register(MIMIC_R9)])
+        let result: Int64?
+        do {
+            result = try dispatch(number, arguments)
+        } catch {
+            result = -Int64(error.code)
+        }
+        if options.strace { traceSyscall(number, arguments, result) }
+        if let result {
+            setRegister(MIMIC_RAX, UInt64(bitPattern: result))
+            if result == -Int64(EINTR) { interruptedSyscall = number }
+        }
+    }
+
+    /// Exits the process with `status` (exit_group), as Linux does: no cleanup in Mimic.
+    func exitProcess(_ status: Int32) -> Never {
+        beforeExit?()
+        _exit(status & 0xFF)
+    }
+
+    // MARK: Setup helpers
+
+    /// The program to load: `program` itself when it names a path, else found in PATH as a
+    /// shell would.
+    static func locate(_ program: String) throws(LoadError) -> String {
+        guard !program.contains("/") else { return program }
+        let path = getenv("PATH").map { String(cString: $0) } ?? "/usr/local/bin:/usr/bin:/bin"
+        for dir in path.split(separator: ":", omittingEmptySubsequences: false) {
+            let candidate = (dir.isEmpty ? "." : String(dir)) + "/" + program
+            if access(candidate, X_OK) == 0 { return candidate }
+        }
+        throw LoadError("\(program): command not found", status: LoadError.missingStatus)
+    }
+
+    static func absolute(_ path: String) -> String {
+        if let real = realpath(path, nil) {
+            defer { free(real) }
+            return String(cString: real)
+        }
+        return path
+    }
+
+    /// Where the host finds guest path `path`: under the sysroot when it exists there.
+    static func hostPath(_ path: String, sysroot: String?) -> String {
+        guard let sysroot, path.hasPrefix("/") else { return path }
+        let candidate = sysroot + path
+        var st = stat()
+        return lstat(candidate, &st) == 0 ? candidate : path
+    }
+
+    /// The main thread's stack size: RLIMIT_STACK within [128 KiB, 256 MiB], 8 MiB if unlimited.
+    static func stackSize() -> UInt64 {
+        var limit = rlimit()
+        guard getrlimit(__rlimit_resource_t(RLIMIT_STACK.rawValue), &limit) == 0, limit.rlim_cur != rlim_t.max else { return 8 << 20 }
+        let bytes = min(max(UInt64(limit.rlim_cur), 128 << 10), 256 << 20)
+        return AddressSpace.pageUp(bytes)!
+    }
+}

@@ -1,0 +1,167 @@
+import ELF
+import TCG
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A program's image in guest memory, with what the initial stack's auxiliary vector and the
+/// run loop need to know about it.
+public struct LoadedImage: Equatable, Sendable {
+    /// e_entry plus the load bias.
+    public var entry: UInt64
+    /// What was added to every p_vaddr (0 for ET_EXEC).
+    public var bias: UInt64
+    /// Guest address of the program headers (AT_PHDR), 0 if no segment holds them.
+    public var programHeaders: UInt64
+    public var programHeaderCount: Int
+    /// PT_INTERP: the dynamic loader the program asks for.
+    public var interpreter: String?
+    /// The end of the highest segment (where the brk heap starts, page aligned up).
+    public var end: UInt64
+    /// PT_GNU_STACK asks for an executable stack.
+    public var executableStack: Bool
+}
+
+/// Reads and checks an x86-64 ELF program and maps its PT_LOAD segments into an address space.
+public enum ProgramLoader {
+    /// Reads `path` whole. A missing file is status 127, anything else unreadable status 2.
+    public static func read(path: String) throws(LoadError) -> ELFFile {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            let e = errno
+            throw LoadError("\(path): \(String(cString: strerror(e)))",
+                            status: e == ENOENT || e == ENOTDIR ? LoadError.missingStatus : LoadError.badInputStatus)
+        }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw LoadError("\(path): \(String(cString: strerror(errno)))") }
+        guard st.st_mode & S_IFMT != S_IFDIR else { throw LoadError("\(path): is a directory") }
+        guard st.st_mode & S_IFMT == S_IFREG else { throw LoadError("\(path): not a regular file") }
+        guard st.st_size <= 1 << 32 else { throw LoadError("\(path): too large to be a program (\(st.st_size) bytes)") }
+        var bytes = [UInt8](repeating: 0, count: Int(st.st_size))
+        var got = 0
+        while got < bytes.count {
+            let n = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + got, $0.count - got) }
+            if n < 0, errno == EINTR { continue }
+            guard n > 0 else { throw LoadError("\(path): cannot read: \(n < 0 ? String(cString: strerror(errno)) : "unexpected end of file")") }
+            got += n
+        }
+        do {
+            return try ELFFile(bytes: bytes)
+        } catch {
+            throw LoadError("\(path): \(error)")
+        }
+    }
+
+    /// Checks `elf` and copies its segments into `space`. A position-independent program
+    /// (ET_DYN) is placed at `base` (aligned to its largest segment alignment).
+    public static func load(_ elf: ELFFile, name: String, into space: AddressSpace,
+                            base: UInt64 = AddressSpace.programBase) throws(LoadError) -> LoadedImage {
+        let page = AddressSpace.pageSize
+        guard elf.machine == .x86_64 else {
+            let machine: String = switch elf.machine {
+            case .x86: "i386"
+            case .x86_64: "x86-64"
+            case .other(let m): "machine \(m)"
+            }
+            throw LoadError("\(name): not an x86-64 program (ELF for \(machine))")
+        }
+        let positionIndependent: Bool
+        switch elf.type {
+        case .executable: positionIndependent = false
+        case .sharedObject: positionIndependent = true
+        default: throw LoadError("\(name): not an executable ELF file (type \(elf.type))")
+        }
+        let fileSize = UInt64(elf.bytes.count)
+        var loads: [ELFProgramHeader] = []
+        var interpreter: String?
+        var executableStack = false
+        var phdrSegment: UInt64?
+        for (i, ph) in elf.programHeaders.enumerated() {
+            switch ph.type {
+            case ELFProgramHeader.load:
+                let (fileEnd, o1) = ph.offset.addingReportingOverflow(ph.fileSize)
+                let (memEnd, o2) = ph.virtualAddress.addingReportingOverflow(ph.memorySize)
+                guard !o1, fileEnd <= fileSize else { throw LoadError("\(name): segment \(i) lies outside the file") }
+                guard ph.fileSize <= ph.memorySize else { throw LoadError("\(name): segment \(i) has more file bytes than memory bytes") }
+                guard !o2, memEnd <= space.mmapTop else { throw LoadError("\(name): segment \(i) at 0x\(String(ph.virtualAddress, radix: 16)) size 0x\(String(ph.memorySize, radix: 16)) does not fit the address space") }
+                guard (ph.virtualAddress &- ph.offset) % page == 0 else { throw LoadError("\(name): segment \(i) address and file offset differ modulo the page size") }
+                if ph.memorySize > 0 { loads.append(ph) }
+            case ELFProgramHeader.interp:
+                let (end, o) = ph.offset.addingReportingOverflow(ph.fileSize)
+                guard !o, end <= fileSize, ph.fileSize > 1, ph.fileSize < 4096 else { throw LoadError("\(name): bad PT_INTERP") }
+                let raw = elf.bytes[Int(ph.offset)..<Int(end)]
+                guard raw.last == 0 else { throw LoadError("\(name): PT_INTERP is not NUL-terminated") }
+                interpreter = String(decoding: raw.dropLast(), as: UTF8.self)
+            case ELFProgramHeader.gnuStack:
+                executableStack = ph.flags & ELFProgramHeader.executable != 0
+            case ELFProgramHeader.phdr:
+                phdrSegment = ph.virtualAddress
+            default:
+                break
+            }
+        }
+        guard !loads.isEmpty else { throw LoadError("\(name): no loadable segment") }
+        let ordered = loads.sorted { $0.virtualAddress < $1.virtualAddress }
+        for (a, b) in zip(ordered, ordered.dropFirst()) where a.virtualAddress + a.memorySize > b.virtualAddress {
+            throw LoadError("\(name): segments at 0x\(String(a.virtualAddress, radix: 16)) and 0x\(String(b.virtualAddress, radix: 16)) overlap")
+        }
+        let low = AddressSpace.pageDown(ordered.first!.virtualAddress)
+        let high = ordered.map { $0.virtualAddress + $0.memorySize }.max()!
+        var bias: UInt64 = 0
+        if positionIndependent {
+            let align = max(page, ordered.map(\.alignment).filter { $0 & ($0 - 1) == 0 }.max() ?? page)
+            guard align <= 1 << 30 else { throw LoadError("\(name): segment alignment 0x\(String(align, radix: 16)) is too large") }
+            bias = ((base + align - 1) & ~(align - 1)) &- low
+            guard high - low <= space.mmapTop - base - align else { throw LoadError("\(name): the program's segments span too much memory") }
+        } else {
+            guard low >= page else { throw LoadError("\(name): segment at address 0 (Linux refuses to map page zero)") }
+        }
+        guard let highPage = AddressSpace.pageUp(high + bias) else { throw LoadError("\(name): segments do not fit the address space") }
+
+        // Fresh writable pages for every segment, the file bytes copied in, then each page
+        // given the union of the access of the segments on it.
+        let span = (low + bias, highPage)
+        guard space.isFree(span.0, span.1) else { throw LoadError("\(name): segments overlap memory already mapped") }
+        var pageAccess: [UInt64: GuestMemory.PageAccess] = [:]
+        for ph in ordered {
+            let start = AddressSpace.pageDown(ph.virtualAddress + bias)
+            let end = AddressSpace.pageUp(ph.virtualAddress + bias + ph.memorySize)!
+            space.memory.protect(start, end - start, [.read, .write])
+            let bytes = elf.bytes
+            bytes.withUnsafeBytes { file in
+                space.host(ph.virtualAddress + bias).copyMemory(from: file.baseAddress! + Int(ph.offset), byteCount: Int(ph.fileSize))
+            }
+            var access: GuestMemory.PageAccess = []
+            if ph.flags & ELFProgramHeader.readable != 0 { access.insert(.read) }
+            if ph.flags & ELFProgramHeader.writable != 0 { access.insert(.write) }
+            if ph.flags & ELFProgramHeader.executable != 0 { access.insert(.execute) }
+            var p = start
+            while p < end {
+                pageAccess[p, default: []].formUnion(access)
+                p += page
+            }
+            space.record(GuestMapping(start: start, end: end, access: access, offset: AddressSpace.pageDown(ph.offset), name: name))
+        }
+        // Apply runs of pages with the same access in one call.
+        for (p, access) in pageAccess.sorted(by: { $0.key < $1.key }) {
+            if access.isEmpty {
+                space.changeAccess(p, p + page, [])
+            } else {
+                space.memory.protect(p, page, access)
+            }
+        }
+
+        // AT_PHDR: PT_PHDR if present, else the loaded bytes that hold e_phoff.
+        let phoff = UInt64(elf.bytes[32...39].reversed().reduce(0) { $0 << 8 | UInt64($1) })
+        var phdrAddress: UInt64 = 0
+        if let phdrSegment {
+            phdrAddress = phdrSegment + bias
+        } else if let holder = ordered.first(where: { $0.offset <= phoff && phoff < $0.offset + $0.fileSize }) {
+            phdrAddress = holder.virtualAddress + (phoff - holder.offset) + bias
+        }
+        return LoadedImage(entry: elf.entry &+ bias, bias: bias, programHeaders: phdrAddress,
+                           programHeaderCount: elf.programHeaders.count, interpreter: interpreter,
+                           end: high + bias, executableStack: executableStack)
+    }
+}

@@ -1,0 +1,177 @@
+import CCPU
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// File and directory system calls. The host is x86-64 Linux, so each runs as the host's
+/// own call with the same number: guest buffers become host pointers once checked, paths are
+/// redirected under the sysroot, and structures (stat, statx, timespec, termios...) have the
+/// same layout on both sides.
+extension LinuxProcess {
+    /// A guest path for a host call, allocated (free it with `deallocate`): redirected under
+    /// the sysroot when it exists there; /proc/self/exe names the guest program.
+    func hostPath(_ address: UInt64) throws(Errno) -> UnsafeMutablePointer<CChar> {
+        var chars = try cString(address)
+        let text = String(decoding: chars.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        if text == "/proc/self/exe" || text == "/proc/\(getpid())/exe" {
+            chars = Array(programPath.utf8CString)
+        } else if options.sysroot != nil, text.hasPrefix("/") {
+            let redirected = LinuxProcess.hostPath(text, sysroot: options.sysroot)
+            if redirected != text { chars = Array(redirected.utf8CString) }
+        }
+        let p = UnsafeMutablePointer<CChar>.allocate(capacity: chars.count)
+        p.initialize(from: chars, count: chars.count)
+        return p
+    }
+
+    /// Runs `body` with the host forms of the guest paths at `addresses` (0 stays NULL).
+    func withPaths(_ addresses: [UInt64], _ body: ([Int]) -> Int64) throws(Errno) -> Int64 {
+        var pointers: [UnsafeMutablePointer<CChar>?] = []
+        defer { for p in pointers { p?.deallocate() } }
+        for address in addresses {
+            pointers.append(address == 0 ? nil : try hostPath(address))
+        }
+        return body(pointers.map { Int(bitPattern: $0) })
+    }
+
+    /// A data buffer of a read or write as a host pointer and length. The host kernel itself
+    /// checks it: guest pages are mapped on the host with the guest's access (unmapped ones
+    /// inaccessible), so the host call copies what Linux would copy and fails with EFAULT where
+    /// Linux would. Only the range is checked here, and translated code on pages the call will
+    /// write is released first.
+    func accessiblePrefix(_ address: UInt64, _ count: UInt64, write: Bool) throws(Errno) -> (Int, Int) {
+        let length = min(count, 0x7FFF_F000)
+        if length == 0 { return (0, 0) }
+        guard address < space.size, length <= space.size - address else { throw .fault }
+        if write { space.releaseWritableCode(address, address + length) }
+        return (hostArgument(space.host(address)), Int(length))
+    }
+
+    /// A guest iovec array as a host one, every buffer checked.
+    func hostIOVectors(_ address: UInt64, _ count: Int32, write: Bool) throws(Errno) -> [iovec] {
+        guard count >= 0, count <= 1024 else { throw .invalid }
+        let raw = try reading(address, Int(count) * 16)
+        var vectors: [iovec] = []
+        vectors.reserveCapacity(Int(count))
+        for i in 0..<Int(count) {
+            let base = raw.load(fromByteOffset: 16 * i, as: UInt64.self)
+            let length = raw.load(fromByteOffset: 16 * i + 8, as: UInt64.self)
+            guard length <= 0x7FFF_FFFF else { throw .invalid }
+            let p = length == 0 ? nil : (write ? try writing(base, Int(length)) : try reading(base, Int(length)))
+            vectors.append(iovec(iov_base: p, iov_len: Int(length)))
+        }
+        return vectors
+    }
+
+    func sysVectored(_ call: SyscallNumber, _ a: SyscallArguments, write: Bool) throws(Errno) -> Int64 {
+        let vectors = try hostIOVectors(a[1], a.int(2), write: write)
+        return vectors.withUnsafeBufferPointer { v in
+            hostSyscall(call, a.long(0), Int(bitPattern: v.baseAddress), Int(a.int(2)), a.long(3), a.long(4), a.long(5))
+        }
+    }
+
+    /// readlink and readlinkat: /proc/self/exe shows the guest program, not Mimic.
+    func sysReadlink(_ call: SyscallNumber, dirfd: Int, path: UInt64, buffer: UInt64, size: Int) throws(Errno) -> Int64 {
+        guard size > 0 else { throw .invalid }
+        let text = try string(path, limit: Int(PATH_MAX))
+        if text == "/proc/self/exe" || text == "/proc/\(getpid())/exe" {
+            let bytes = Array(programPath.utf8)
+            let n = min(bytes.count, size)
+            let out = try writing(buffer, n)
+            bytes.withUnsafeBytes { out.copyMemory(from: $0.baseAddress!, byteCount: n) }
+            return Int64(n)
+        }
+        let (out, n) = try accessiblePrefix(buffer, UInt64(size), write: true)
+        return try withPaths([path]) { p in
+            call == .readlink ? hostSyscall(.readlink, p[0], out, n) : hostSyscall(.readlinkat, dirfd, p[0], out, n)
+        }
+    }
+
+    func sysIoctl(_ a: SyscallArguments) throws(Errno) -> Int64 {
+        let request = UInt32(truncatingIfNeeded: a[1])
+        let fd = a.long(0)
+        switch request {
+        case 0x5401, 0x5413, 0x540F, 0x541B, 0x5429, 0x5411, 0x802C_542A, 0x8004_5430:
+            // TCGETS, TIOCGWINSZ, TIOCGPGRP, FIONREAD, TIOCGSID, TIOCOUTQ, TCGETS2, TIOCGPTN
+            let size = switch request { case 0x5401: 36; case 0x802C_542A: 44; case 0x5413: 8; default: 4 }
+            return hostSyscall(.ioctl, fd, Int(request), hostArgument(try writing(a[2], size)))
+        case 0x5402, 0x5403, 0x5404, 0x5414, 0x5410, 0x5421, 0x402C_542B, 0x4004_5431:
+            // TCSETS, TCSETSW, TCSETSF, TIOCSWINSZ, TIOCSPGRP, FIONBIO, TCSETS2, TIOCSPTLCK
+            let size = switch request { case 0x5402, 0x5403, 0x5404: 36; case 0x402C_542B: 44; case 0x5414: 8; default: 4 }
+            return hostSyscall(.ioctl, fd, Int(request), hostArgument(try reading(a[2], size)))
+        case 0x5409, 0x540A, 0x540B, 0x540E, 0x5422, 0x5450, 0x5451:
+            // TCSBRK, TCXONC, TCFLSH, TIOCSCTTY, TIOCNOTTY, FIONCLEX, FIOCLEX: integer arguments
+            return hostSyscall(.ioctl, fd, Int(request), a.long(2))
+        default:
+            logUnimplemented("ioctl 0x" + String(request, radix: 16) + " on fd \(fd)")
+            return -Int64(ENOTTY)
+        }
+    }
+
+    func sysFcntl(_ a: SyscallArguments) throws(Errno) -> Int64 {
+        let fd = a.long(0), command = a.int(1)
+        switch command {
+        case 0, 1, 2, 3, 4, 8, 9, 10, 11, 1024, 1025, 1026, 1030, 1031, 1032, 1033, 1034:
+            // F_DUPFD, F_GETFD, F_SETFD, F_GETFL, F_SETFL, F_SETOWN, F_GETOWN, F_SETSIG, F_GETSIG,
+            // leases, F_NOTIFY, F_DUPFD_CLOEXEC, pipe sizes, seals: integer arguments
+            return hostSyscall(.fcntl, fd, Int(command), a.long(2))
+        case 5, 36:  // F_GETLK, F_OFD_GETLK: struct flock in and out
+            return hostSyscall(.fcntl, fd, Int(command), hostArgument(try writing(a[2], 32)))
+        case 6, 7, 37, 38:  // F_SETLK, F_SETLKW, F_OFD_SETLK, F_OFD_SETLKW
+            return hostSyscall(.fcntl, fd, Int(command), hostArgument(try reading(a[2], 32)))
+        case 16:  // F_GETOWN_EX
+            return hostSyscall(.fcntl, fd, Int(command), hostArgument(try writing(a[2], 8)))
+        case 15:  // F_SETOWN_EX
+            return hostSyscall(.fcntl, fd, Int(command), hostArgument(try reading(a[2], 8)))
+        default:
+            logUnimplemented("fcntl command \(command)")
+            throw .invalid
+        }
+    }
+
+    /// select's fd_set arguments: (nfds + 63) / 64 words each, read and written.
+    func sysSelect(_ call: SyscallNumber, _ a: SyscallArguments) throws(Errno) -> Int64 {
+        let n = a.int(0)
+        guard n >= 0 else { throw .invalid }
+        let setBytes = (Int(n) + 63) / 64 * 8
+        let read = try optionalWriting(a[1], setBytes), write = try optionalWriting(a[2], setBytes)
+        let except = try optionalWriting(a[3], setBytes)
+        if call == .select {
+            return hostSyscall(.select, Int(n), hostArgument(read), hostArgument(write), hostArgument(except),
+                               hostArgument(try optionalWriting(a[4], 16)))
+        }
+        let timeout = try optionalWriting(a[4], 16)
+        var mask = try hostSignalMaskArgument(a[5])
+        return withUnsafeMutableBytes(of: &mask) { m in
+            if m.load(fromByteOffset: 8, as: UInt64.self) == 8 {
+                m.storeBytes(of: UInt64(UInt(bitPattern: m.baseAddress! + 16)), as: UInt64.self)
+            }
+            return hostSyscall(.pselect6, Int(n), hostArgument(read), hostArgument(write), hostArgument(except),
+                               hostArgument(timeout), a[5] == 0 ? 0 : hostArgument(m.baseAddress))
+        }
+    }
+
+    func sysPoll(_ call: SyscallNumber, _ a: SyscallArguments) throws(Errno) -> Int64 {
+        let count = a.long(1)
+        guard count >= 0, count <= 1 << 20 else { throw .invalid }
+        let fds = count == 0 ? nil : try writing(a[0], 8 * count)
+        if call == .poll { return hostSyscall(.poll, hostArgument(fds), count, a.long(2)) }
+        guard a[3] == 0 || a[4] == 8 else { throw .invalid }
+        let timeout = try optionalWriting(a[2], 16)
+        var mask = a[3] == 0 ? 0 : SignalState.hostMask(try load(a[3], as: UInt64.self))
+        return withUnsafeMutablePointer(to: &mask) { m in
+            hostSyscall(.ppoll, hostArgument(fds), count, hostArgument(timeout), a[3] == 0 ? 0 : hostArgument(m), 8)
+        }
+    }
+
+    /// pselect6's sixth argument: a pointer to {const sigset_t *, size_t}; the host gets the
+    /// same shape with the mask made safe for Mimic (synchronous signals never blocked).
+    func hostSignalMaskArgument(_ address: UInt64) throws(Errno) -> (UInt64, UInt64, UInt64) {
+        guard address != 0 else { return (0, 0, 0) }
+        let setAddress: UInt64 = try load(address, as: UInt64.self)
+        let size: UInt64 = try load(address + 8, as: UInt64.self)
+        guard setAddress != 0 else { return (0, 0, 0) }
+        guard size == 8 else { throw .invalid }
+        return (0, 8, SignalState.hostMask(try load(setAddress, as: UInt64.self)))
+    }
+}

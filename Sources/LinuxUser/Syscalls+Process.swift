@@ -1,0 +1,177 @@
+import CCPU
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// fork, vfork, clone (as fork), execve, arch_prctl, set_tid_address, futex, prctl.
+extension LinuxProcess {
+    static let cloneVM: UInt64 = 0x100, cloneVfork: UInt64 = 0x4000, cloneThread: UInt64 = 0x1_0000
+    static let cloneSetTLS: UInt64 = 0x8_0000, cloneParentSetTID: UInt64 = 0x10_0000
+    static let cloneChildClearTID: UInt64 = 0x20_0000, cloneChildSetTID: UInt64 = 0x100_0000
+
+    /// fork, vfork and clone without CLONE_THREAD: a host fork, so the child is a copy of
+    /// this Mimic with the guest in it. With CLONE_VFORK the parent waits until the child
+    /// has exec'd or exited, as Linux makes it wait.
+    func sysClone(flags: UInt64, stack: UInt64, parentTID: UInt64, childTID: UInt64, tls: UInt64) throws(Errno) -> Int64 {
+        if flags & LinuxProcess.cloneThread != 0 {
+            logUnimplemented("clone of a thread (flags 0x" + String(flags, radix: 16) + ")")
+            throw Errno(ENOSYS)
+        }
+        var gate: [Int32] = [-1, -1]
+        if flags & LinuxProcess.cloneVfork != 0 {
+            let r = gate.withUnsafeMutableBufferPointer { hostSyscall(.pipe2, Int(bitPattern: $0.baseAddress), Int(O_CLOEXEC)) }
+            guard r == 0 else { throw Errno(Int32(-r)) }
+            for i in 0..<2 {
+                let moved = fcntl(gate[i], F_DUPFD_CLOEXEC, HostDescriptors.floor)
+                if moved >= 0 { close(gate[i]); gate[i] = moved }
+            }
+        }
+        let pid = fork()
+        if pid < 0 {
+            let e = errno
+            if gate[0] >= 0 { close(gate[0]); close(gate[1]) }
+            throw Errno(e)
+        }
+        if pid == 0 {
+            ForkedCodeBuffers.privatize()
+            // The write end stays open until exec (close-on-exec) or exit ends the parent's wait.
+            if gate[0] >= 0 { close(gate[0]) }
+            if stack != 0 { setRegister(MIMIC_RSP, stack) }
+            if flags & LinuxProcess.cloneSetTLS != 0 { cpu.pointee.fs_base = tls }
+            let me = getpid()
+            if flags & LinuxProcess.cloneChildSetTID != 0 { try? store(me, at: childTID) }
+            if flags & LinuxProcess.cloneParentSetTID != 0, flags & LinuxProcess.cloneVM != 0 { try? store(me, at: parentTID) }
+            if flags & LinuxProcess.cloneChildClearTID != 0 { clearChildTID = childTID }
+            return 0
+        }
+        if flags & LinuxProcess.cloneParentSetTID != 0 { try? store(pid, at: parentTID) }
+        if gate[0] >= 0 {
+            close(gate[1])
+            var byte: UInt8 = 0
+            while read(gate[0], &byte, 1) < 0 && errno == EINTR {}
+            close(gate[0])
+        }
+        return Int64(pid)
+    }
+
+    func sysExecve(_ a: SyscallArguments) throws(Errno) -> Int64 {
+        let path = try string(a[0], limit: Int(PATH_MAX))
+        let arguments = try stringArray(a[1])
+        let environment = try stringArray(a[2])
+        return try execute(path: path, arguments: arguments, environment: environment, depth: 0)
+    }
+
+    /// Checks the program as the kernel would (errors come back to the guest), then replaces
+    /// this process: an x86-64 ELF (or a script whose interpreter is one) runs under a new
+    /// `mimic run` with the same options; anything else is the host's to execute.
+    func execute(path: String, arguments: [String], environment: [String], depth: Int) throws(Errno) -> Int64 {
+        guard depth < 5 else { throw Errno(ELOOP) }
+        guard !path.isEmpty else { throw Errno(ENOENT) }
+        let host = LinuxProcess.hostPath(path, sysroot: options.sysroot)
+        var st = stat()
+        guard stat(host, &st) == 0 else { throw Errno(errno) }
+        guard st.st_mode & S_IFMT == S_IFREG else { throw Errno(EACCES) }
+        guard Glibc.access(host, X_OK) == 0 else { throw Errno(errno) }
+        let fd = open(host, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw Errno(errno) }
+        var header = [UInt8](repeating: 0, count: 256)
+        let n = read(fd, &header, header.count)
+        close(fd)
+        guard n >= 0 else { throw Errno(errno) }
+        header = Array(header.prefix(n))
+
+        if header.starts(with: [0x23, 0x21]) {  // "#!"
+            let line = header.dropFirst(2).prefix { $0 != 0x0A }
+            let words = String(decoding: line, as: UTF8.self).split(maxSplits: 1, whereSeparator: { $0 == " " || $0 == "\t" })
+            guard let interpreter = words.first else { throw Errno(ENOEXEC) }
+            var script = [String(interpreter)]
+            if words.count > 1 { script.append(words[1].trimmingTrailingBlanks()) }
+            script.append(path)
+            return try execute(path: String(interpreter), arguments: script + arguments.dropFirst(), environment: environment, depth: depth + 1)
+        }
+        let isGuestProgram = header.count >= 20 && header.starts(with: [0x7F, 0x45, 0x4C, 0x46]) && header[4] == 2
+            && UInt16(header[18]) | UInt16(header[19]) << 8 == 62
+        let program: String
+        var argv: [String]
+        if isGuestProgram {
+            program = "/proc/self/exe"
+            argv = ["mimic", "run"] + options.forwardedOptions + ["--argv0", arguments.first ?? "", "--", path] + arguments.dropFirst()
+        } else {
+            program = host
+            argv = arguments
+        }
+        let cArguments = argv.map { strdup($0) } + [nil]
+        let cEnvironment = environment.map { strdup($0) } + [nil]
+        defer {
+            for p in cArguments { free(p) }
+            for p in cEnvironment { free(p) }
+        }
+        Glibc.execve(program, cArguments, cEnvironment)
+        throw Errno(errno)
+    }
+
+    func sysArchPrctl(_ a: SyscallArguments) throws(Errno) -> Int64 {
+        switch a[0] {
+        case 0x1001:  // ARCH_SET_GS
+            guard a[1] < 1 << 47 else { throw Errno(EPERM) }
+            cpu.pointee.gs_base = a[1]
+        case 0x1002:  // ARCH_SET_FS
+            guard a[1] < 1 << 47 else { throw Errno(EPERM) }
+            cpu.pointee.fs_base = a[1]
+        case 0x1003:  // ARCH_GET_FS
+            try store(cpu.pointee.fs_base, at: a[1])
+        case 0x1004:  // ARCH_GET_GS
+            try store(cpu.pointee.gs_base, at: a[1])
+        default:
+            throw .invalid
+        }
+        return 0
+    }
+
+    /// futex on the host's own futexes at the host address of the guest word: the same waits,
+    /// wakes and timeouts (and, with threads, the same wake-ups between them).
+    func sysFutex(_ a: SyscallArguments) throws(Errno) -> Int64 {
+        guard a[0] & 3 == 0 else { throw .invalid }
+        let word = try reading(a[0], 4)
+        let operation = a.int(1) & 0x7F
+        switch operation {
+        case 0, 9, 6, 13, 11:  // WAIT, WAIT_BITSET, LOCK_PI, LOCK_PI2, WAIT_REQUEUE_PI: a timeout
+            let timeout = try optionalReading(a[3], 16)
+            let second = operation == 11 ? hostArgument(try reading(a[4], 4)) : 0
+            return hostSyscall(.futex, hostArgument(word), Int(a.int(1)), a.long(2), hostArgument(timeout), second, a.long(5))
+        case 1, 10, 7, 8:  // WAKE, WAKE_BITSET, UNLOCK_PI, TRYLOCK_PI
+            return hostSyscall(.futex, hostArgument(word), Int(a.int(1)), a.long(2), a.long(3), 0, a.long(5))
+        case 3, 4, 5, 12:  // REQUEUE, CMP_REQUEUE, WAKE_OP, CMP_REQUEUE_PI: a second word
+            guard a[4] & 3 == 0 else { throw .invalid }
+            let second = try writing(a[4], 4)
+            return hostSyscall(.futex, hostArgument(word), Int(a.int(1)), a.long(2), a.long(3), hostArgument(second), a.long(5))
+        default:
+            logUnimplemented("futex operation \(operation)")
+            throw Errno(ENOSYS)
+        }
+    }
+
+    func sysPrctl(_ a: SyscallArguments) throws(Errno) -> Int64 {
+        switch a.int(0) {
+        case 15:  // PR_SET_NAME
+            return hostSyscall(.prctl, 15, hostArgument(try reading(a[1], 16)))
+        case 16:  // PR_GET_NAME
+            return hostSyscall(.prctl, 16, hostArgument(try writing(a[1], 16)))
+        case 1, 2, 3, 4, 36, 37, 38, 39:
+            // PDEATHSIG set/get (get writes an int), DUMPABLE, CHILD_SUBREAPER, NO_NEW_PRIVS
+            if a.int(0) == 2 || a.int(0) == 37 { return hostSyscall(.prctl, Int(a.int(0)), hostArgument(try writing(a[1], 4))) }
+            return hostSyscall(.prctl, Int(a.int(0)), a.long(1), a.long(2), a.long(3), a.long(4))
+        default:
+            logUnimplemented("prctl option \(a.int(0))")
+            throw .invalid
+        }
+    }
+}
+
+extension Substring {
+    func trimmingTrailingBlanks() -> String {
+        var s = self
+        while let last = s.last, last == " " || last == "\t" || last == "\r" { s = s.dropLast() }
+        return String(s)
+    }
+}
