@@ -42,10 +42,12 @@ let package = Package(
         // The machine model (RAM, buses, devices, loaders) and the KVM accelerator.
         .target(name: "Machine", dependencies: ["ELF", "CCPU"]),
         .target(name: "KVM", dependencies: ["Machine", "CKVM", "Introspection"]),
+        // System-mode TCG: the machine on Mimic's own translator (accelerators tcg and interp).
+        .target(name: "SystemTCG", dependencies: ["Machine", "TCG", "Lifter", "CCPU"]),
 
         // The command line: a thin executable over a testable library.
         .target(name: "MimicCLI", dependencies: [
-            "TCG", "X86", "ELF", "Machine", "KVM", "Introspection", "GDBStub", "LinuxUser",
+            "TCG", "X86", "ELF", "Machine", "KVM", "Introspection", "GDBStub", "LinuxUser", "SystemTCG",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "mimic", dependencies: ["MimicCLI"]),
@@ -63,6 +65,7 @@ let package = Package(
         .testTarget(name: "MachineTests", dependencies: ["Machine", "ELF"]),
         .testTarget(name: "KVMTests", dependencies: ["KVM", "Machine"]),
         .testTarget(name: "GDBStubTests", dependencies: ["GDBStub"]),
+        .testTarget(name: "SystemTCGTests", dependencies: ["SystemTCG", "TCG", "Lifter", "Machine", "KVM", "CCPU", "IR"]),
         .testTarget(name: "LinuxUserTests", dependencies: ["LinuxUser", "ELF", "TCG", "CCPU", "TestSupport"], exclude: ["Programs", "Freestanding"]),
         .testTarget(name: "CLITests", dependencies: [
             "MimicCLI", .product(name: "ArgumentParser", package: "swift-argument-parser"),

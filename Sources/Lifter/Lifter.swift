@@ -20,12 +20,14 @@ public struct LiftedBlock {
 /// `lookupAndGoto`, exceptions and requests through `exitTB` with `exception`/`request` set.
 public struct Lifter: Sendable {
     public let mode: CPUMode
+    public let options: LifterOptions
     let decoder: Decoder
     /// Runs SSE, MMX and x87 instructions; without it they raise #UD.
     public let hostInstructions: HostInstructions?
 
-    public init(mode: CPUMode = .long64, hostInstructions: HostInstructions? = nil) {
+    public init(mode: CPUMode = .long64, options: LifterOptions = LifterOptions(), hostInstructions: HostInstructions? = nil) {
         self.mode = mode
+        self.options = options
         decoder = Decoder(mode: mode)
         self.hostInstructions = hostInstructions
     }
@@ -61,7 +63,7 @@ public struct Lifter: Sendable {
     func translate(pc: UInt64, fetchLimit: UInt64, maxInstructions: Int, keepInstructions: Bool,
                    fetch: (UInt64) -> Instruction?, bytes: ((UInt64, Int) -> [UInt8])? = nil) -> LiftedBlock {
         var t = BlockTranslator(ir: IRBlock(layout: X86Globals.layout, guestPC: pc),
-                                insn: Instruction(mnemonic: .nop, address: pc, length: 0), mode: mode)
+                                insn: Instruction(mnemonic: .nop, address: pc, length: 0), mode: mode, options: options)
         var kept: [Instruction]? = keepInstructions ? [] : nil
         let limit = max(1, maxInstructions)
         var count = 0
@@ -109,6 +111,7 @@ struct BlockTranslator {
     /// The instruction being lifted.
     var insn: Instruction
     let mode: CPUMode
+    let options: LifterOptions
     /// Where the block's `goto_tb` exits lead, per slot; nil when a slot is unused or leads to
     /// more than one place.
     var chainedTargets: (UInt64?, UInt64?) = (nil, nil)
@@ -116,7 +119,7 @@ struct BlockTranslator {
 
     /// Lifts `insn`: the one switch that names every mnemonic.
     mutating func lift() -> Flow {
-        guard hasOnlyGeneralOperands else { return raise(MIMIC_EXC_UD) }
+        guard hasOnlyGeneralOperands else { return liftSystemRegisterOperands() }
         let m = insn.mnemonic
         switch m {
         case .add, .or, .adc, .sbb, .and, .sub, .xor, .cmp, .test:
@@ -209,11 +212,11 @@ struct BlockTranslator {
         case .loop, .loope, .loopne, .jrcxz:
             return liftLoop(m)
         case .int3:
-            return raise(MIMIC_EXC_BP, at: insn.nextAddress)
+            return liftBreakpoint()
         case .syscall:
-            return request(MIMIC_REQ_SYSCALL)
+            return liftSystemCall()
         case .hlt:
-            return request(MIMIC_REQ_HLT)
+            return liftHalt()
 
         case .clc, .stc, .cmc, .cld, .std:
             return liftFlagInstruction(m)
@@ -235,11 +238,14 @@ struct BlockTranslator {
         case .undefined, .ud0, .ud1, .ud2:
             return raise(MIMIC_EXC_UD)
 
-        // Not lifted yet: I/O, far and privileged control transfer, system instructions.
-        case .ins, .outs, .in, .out, .retf, .int, .into, .int1, .iret, .sysret, .sysenter, .sysexit,
-             .cli, .sti, .rdpmc,
-             .lgdt, .sgdt, .lidt, .sidt, .lldt, .sldt, .ltr, .str, .lmsw, .smsw, .invlpg, .swapgs, .clts,
-             .lar, .lsl, .verr, .verw, .rdmsr, .wrmsr, .wbinvd, .invd, .rsm, .xgetbv, .xsetbv,
+        // I/O, far and privileged control transfer, system instructions (LiftSystem.swift).
+        case .in, .out, .jmpf, .callf, .retf, .int, .into, .int1, .iret, .sysret,
+             .cli, .sti, .lgdt, .sgdt, .lidt, .sidt, .lldt, .sldt, .ltr, .str, .smsw, .invlpg, .swapgs, .clts,
+             .rdmsr, .wrmsr, .wbinvd, .invd:
+            return liftSystem(m)
+        // Not lifted yet.
+        case .ins, .outs, .sysenter, .sysexit, .rdpmc, .lmsw,
+             .lar, .lsl, .verr, .verw, .rsm, .xgetbv, .xsetbv,
              .lss, .lfs, .lgs,
              .fxsave, .fxrstor, .xsave, .xrstor, .xsaveopt, .xsavec, .xsaves, .xrstors, .ldmxcsr, .stmxcsr,
              .monitor, .mwait, .vmcall, .stac, .clac:

@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import KVM
 import Machine
+import SystemTCG
+import TCG
 
 /// `mimic boot`: runs a PVH guest image on the machine model under an accelerator. The exit
 /// status is the guest's debug-exit status (0 after a clean HLT); bad input is one line on
@@ -94,10 +96,13 @@ public struct BootCommand: ParsableCommand {
                 FileHandle.standardError.write(Data("mimic: accelerator kvm\n".utf8))
                 return kvm
             } catch {
-                throw BootFailure(message: "\(error.description); tcg is not yet supported for system mode")
+                FileHandle.standardError.write(Data("mimic: accelerator tcg (\(error.description))\n".utf8))
+                return TCGAccelerator(.jit)
             }
-        case "tcg", "interp":
-            throw BootFailure(message: "--accel \(accel) is not yet supported for system mode")
+        case "tcg":
+            return TCGAccelerator(.jit)
+        case "interp":
+            return TCGAccelerator(.interp)
         default:
             throw BootFailure(message: "unknown accelerator '\(accel)' (expected auto, kvm, tcg or interp)")
         }

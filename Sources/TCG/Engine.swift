@@ -65,6 +65,8 @@ public final class Engine {
     var chaining: Bool
     /// The debugger's state while one is attached (Engine+Debug.swift).
     var debugger: DebugState?
+    /// System mode (Engine+System.swift); nil in user mode.
+    var system: SystemModeState?
     /// The JIT's code buffer as registered with the host fault handler (see host_fault.h).
     private var faultRegion: Int32 = -1
 
@@ -119,6 +121,7 @@ public final class Engine {
         while true {
             cpu.pointee.exception = UInt64(MIMIC_EXC_NONE)
             cpu.pointee.request = UInt64(MIMIC_REQ_NONE)
+            serveSystemChange()
             let reason: StopReason
             switch accel {
             case .jit: reason = runJIT(jit!)
@@ -160,6 +163,7 @@ public final class Engine {
         while true {
             let flushes = statistics.flushes
             let index = block(at: cpu.pointee.rip)
+            if index < 0 { return stop(Int32(MIMIC_EXIT_EXCEPTION)) }
             if chaining, from.block >= 0, flushes == statistics.flushes, let source = blocks[Int(from.block)].compiled {
                 jit.patchGotoTB(source, slot: from.slot, target: blocks[Int(index)].compiled!.entry)
                 statistics.chainsPatched += 1
@@ -176,6 +180,7 @@ public final class Engine {
                 statistics.jumpCacheMisses += 1
                 from = (-1, 0)
             default:
+                if servedSystemRequest(reason) { from = (-1, 0); continue }
                 return stop(reason)
             }
         }
@@ -183,6 +188,7 @@ public final class Engine {
 
     private func runInterpreter() -> StopReason {
         var index = block(at: cpu.pointee.rip)
+        if index < 0 { return stop(Int32(MIMIC_EXIT_EXCEPTION)) }
         let traceExec = !options.log.isDisjoint(with: .blockEntry)
         while true {
             if traceExec { traceEntry(index) }
@@ -197,12 +203,16 @@ public final class Engine {
                 }
                 statistics.unchainedExits += 1
                 let next = block(at: cpu.pointee.rip)
+                if next < 0 { return stop(Int32(MIMIC_EXIT_EXCEPTION)) }
                 if reason == 0 { blocks[Int(index)].successor.0 = next } else { blocks[Int(index)].successor.1 = next }
                 index = next
             case Int32(MIMIC_EXIT_LOOKUP):
                 index = block(at: cpu.pointee.rip)
+                if index < 0 { return stop(Int32(MIMIC_EXIT_EXCEPTION)) }
             default:
-                return stop(reason)
+                guard servedSystemRequest(reason) else { return stop(reason) }
+                index = block(at: cpu.pointee.rip)
+                if index < 0 { return stop(Int32(MIMIC_EXIT_EXCEPTION)) }
             }
         }
     }
@@ -227,10 +237,11 @@ public final class Engine {
 
     // MARK: The block cache
 
-    /// The block for guest `pc`, translated now if it is not cached.
+    /// The block for guest `pc`, translated now if it is not cached; -1 when its code cannot
+    /// be fetched (system mode: the fault is raised in the CPU state).
     @inline(__always)
     func block(at pc: UInt64) -> Int32 {
-        if let index = blockIndex[pc] {
+        if let index = blockIndex[blockKey(pc)] {
             fillJumpCache(pc, index)
             return index
         }
@@ -246,12 +257,13 @@ public final class Engine {
     @inline(never)
     func translate(_ pc: UInt64, maxInstructions: Int? = nil) -> Int32 {
         var limit = maxInstructions ?? options.maxBlockInstructions
+        if system != nil, !systemCodeIsFetchable(pc) { return -1 }
         while true {
             let flushes = statistics.flushes
             if let tb = translateBlock(pc, maxInstructions: limit, markCode: true) {
                 let index = Int32(blocks.count)
                 blocks.append(tb)
-                blockIndex[pc] = index
+                blockIndex[blockKey(pc)] = index
                 fillJumpCache(pc, index)
                 return index
             }
@@ -265,10 +277,11 @@ public final class Engine {
     /// was full (it has been flushed) or the block needs a shorter translation.
     func translateBlock(_ pc: UInt64, maxInstructions limit: Int, markCode: Bool) -> TranslationBlock? {
         let start = MonotonicClock.now()
-        let (code, codeAddress) = fetchableCode(at: pc)
+        let (code, codeAddress) = system.map { systemCode($0, at: pc) } ?? fetchableCode(at: pc)
         var observer = TranslationObserver(options, pc: pc)
-        var lifted = lifter.translate(code: code, codeAddress: codeAddress, pc: pc, maxInstructions: limit, keepInstructions: observer.wantsInstructions)
+        var lifted = (system.map { systemLifter($0) } ?? lifter).translate(code: code, codeAddress: codeAddress, pc: pc, maxInstructions: limit, keepInstructions: observer.wantsInstructions)
         observer.lifted(lifted)
+        prepareSystemBlock(&lifted.ir)
         if options.optimize { Optimizer.optimize(&lifted.ir) }
         observer.optimized(lifted.ir)
         let counted = counters?.instrument(&lifted.ir, instructions: lifted.instructionCount)

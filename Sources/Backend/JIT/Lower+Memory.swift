@@ -1,6 +1,8 @@
+import CCPU
 import IR
 
-/// The CPU state (ldEnv/stEnv) and guest memory (load/store, linear: host = r15 + address).
+/// The CPU state (ldEnv/stEnv) and guest memory (load/store): linear (host = r15 + address) in
+/// user mode, virtual through the software TLB in system mode (`MemOp.isPaged`).
 extension BlockCompiler {
     /// Loads `memOp.bytes` bytes at `src` into `rd`, extended to `type` as the memop says.
     mutating func emitLoad(_ rd: GPR, _ src: Mem, _ memOp: MemOp, _ type: IRType) {
@@ -51,6 +53,7 @@ extension BlockCompiler {
 
     mutating func lowerGuestLoad(_ inst: Inst) {
         alloc.syncGlobals(&asm)
+        if inst.memOp.isPaged { return lowerPagedLoad(inst) }
         let ra = use(inst.a0)
         emitBoundsCheck(ra, bytes: inst.memOp.bytes, write: false)
         // The fault stub reads the address before the load runs, so the result may take its register.
@@ -61,9 +64,114 @@ extension BlockCompiler {
 
     mutating func lowerGuestStore(_ inst: Inst) {
         alloc.syncGlobals(&asm)
+        if inst.memOp.isPaged { return lowerPagedStore(inst) }
         let ra = use(inst.a0)
         emitBoundsCheck(ra, bytes: inst.memOp.bytes, write: true)
         emitStore(inst, 1, Mem(.r15, index: ra), inst.memOp)
+        releaseDeadInputs(inst)
+    }
+
+    // MARK: System mode: the software TLB
+
+    static let tlbOffset = Int32(MemoryLayout<MimicCPUState>.offset(of: \.sys.tlb)!)
+    static let tlbReadTag = Int32(MemoryLayout<MimicTLBEntry>.offset(of: \.read_tag)!)
+    static let tlbWriteTag = Int32(MemoryLayout<MimicTLBEntry>.offset(of: \.write_tag)!)
+    static let tlbAddend = Int32(MemoryLayout<MimicTLBEntry>.offset(of: \.addend)!)
+    /// The registers a miss saves around its helper call: every caller-saved one, so the
+    /// allocator's view is the same after the access whichever way it went.
+    static let missSaved: [GPR] = [.rax, .rcx, .rdx, .rsi, .rdi, .r8, .r9, .r10, .r11]
+
+    /// Probes the TLB entry of the access's page: leaves `entry` = the entry's offset from r14
+    /// and jumps to `miss` unless the tag matches the page of the access's last byte (so an
+    /// access that crosses a page always misses).
+    mutating func emitTLBProbe(_ ra: GPR, _ memOp: MemOp, write: Bool, entry: GPR, page: GPR, miss: Label) -> Int32 {
+        precondition(MemoryLayout<MimicTLBEntry>.stride == 32 && MIMIC_TLB_BITS == 8)
+        asm.mov(.b64, entry, ra)
+        asm.shift(.shr, .b64, entry, imm: 12 - 5)
+        asm.alu(.and, .b32, entry, imm: Int32((Int(MIMIC_TLB_ENTRIES) - 1) << 5))
+        if memOp.bytes > 1 { asm.lea(.b64, page, Mem(ra, Int32(memOp.bytes - 1))) } else { asm.mov(.b64, page, ra) }
+        asm.alu(.and, .b64, page, imm: -4096)
+        let table = Self.tlbOffset + (memOp.isUser ? Int32(MIMIC_TLB_USER) * 32 : 0)
+        asm.alu(.cmp, .b64, page, Mem(.r14, index: entry, table + (write ? Self.tlbWriteTag : Self.tlbReadTag)))
+        asm.jcc(.ne, miss, short: true)
+        return table
+    }
+
+    /// The miss path: saves the caller-saved registers, calls the access helper with the
+    /// values `arguments` names (registers are read from their saved copies), stores the
+    /// result into `result`'s saved copy (or register), restores, and leaves through the
+    /// exception stub when the helper raised.
+    mutating func emitTLBMiss(helper: Int, arguments: [(GPR?, UInt64)], result: GPR?) {
+        let saved = Self.missSaved
+        for r in saved { asm.push(r) }
+        asm.alu(.sub, .b64, .rsp, imm: 8)
+        func slot(_ r: GPR) -> Int32? {
+            saved.firstIndex(of: r).map { Int32(8 + (saved.count - 1 - $0) * 8) }
+        }
+        let argumentRegisters = BlockCompiler.argumentRegisters
+        for (i, (register, constant)) in arguments.enumerated() {
+            let target = argumentRegisters[i]
+            if let register {
+                if let s = slot(register) { asm.mov(.b64, target, Mem(.rsp, s)) } else { asm.mov(.b64, target, register) }
+            } else {
+                asm.loadImmediate(target, constant)
+            }
+        }
+        asm.mov(.b64, .rdi, .r14)
+        let function = UInt(bitPattern: unsafeBitCast(Helpers[helper].function, to: UnsafeRawPointer.self))
+        let rel = Int(bitPattern: function) - Int(bitPattern: asm.origin) - (asm.offset + 5)
+        if Int64(rel).fitsInt32 {
+            asm.call(absolute: function)
+        } else {
+            asm.movImm64(.rax, UInt64(function))
+            asm.call(.rax)
+        }
+        if let result {
+            if let s = slot(result) { asm.mov(.b64, Mem(.rsp, s), .rax) } else { asm.mov(.b64, result, .rax) }
+        }
+        asm.alu(.add, .b64, .rsp, imm: 8)
+        for r in saved.reversed() { asm.pop(r) }
+        let raised = asm.newLabel()
+        stubs.append(.raised(raised, pc: currentPC))
+        asm.alu(.cmp, .b64, Mem(.r14, StateField.exception), imm: Int32(MIMIC_EXC_NONE))
+        asm.jcc(.ne, raised)
+    }
+
+    mutating func lowerPagedLoad(_ inst: Inst) {
+        let ra = use(inst.a0)
+        let entry = alloc.allocate(&asm), page = alloc.allocate(&asm)
+        let rd = resultFrom(ra, inst)
+        let miss = asm.newLabel(), done = asm.newLabel()
+        let table = emitTLBProbe(ra, inst.memOp, write: false, entry: entry, page: page, miss: miss)
+        asm.mov(.b64, page, Mem(.r14, index: entry, table + Self.tlbAddend))
+        emitLoad(rd, Mem(page, index: ra), inst.memOp, inst.type)
+        asm.jmp(done)
+        asm.bind(miss)
+        emitTLBMiss(helper: Int(inst.imm), arguments: [(ra, 0), (nil, UInt64(inst.memOp.raw))], result: rd)
+        if inst.type == .i32 { asm.mov(.b32, rd, rd) }
+        asm.bind(done)
+        finish(inst, rd)
+    }
+
+    mutating func lowerPagedStore(_ inst: Inst) {
+        let ra = use(inst.a0)
+        let w: Width = inst.memOp.bytes == 1 ? .b8 : inst.memOp.bytes == 2 ? .b16 : inst.memOp.bytes == 4 ? .b32 : .b64
+        // The value's register is settled before the paths part, so neither path allocates.
+        var immediate: Int32?
+        if alloc.isConst(inst.a1), w != .b64 || Int64(bitPattern: alloc.constValue(inst.a1)).fitsInt32 {
+            immediate = Int32(truncatingIfNeeded: alloc.constValue(inst.a1))
+        }
+        let rv: GPR? = immediate == nil ? use(inst.a1) : nil
+        let entry = alloc.allocate(&asm), page = alloc.allocate(&asm)
+        let miss = asm.newLabel(), done = asm.newLabel()
+        let table = emitTLBProbe(ra, inst.memOp, write: true, entry: entry, page: page, miss: miss)
+        asm.mov(.b64, page, Mem(.r14, index: entry, table + Self.tlbAddend))
+        if let immediate { asm.mov(w, Mem(page, index: ra), imm: immediate) } else { asm.mov(w, Mem(page, index: ra), rv!) }
+        asm.jmp(done)
+        asm.bind(miss)
+        let value: (GPR?, UInt64) = rv.map { ($0, 0) } ?? (nil, alloc.constValue(inst.a1))
+        emitTLBMiss(helper: Int(inst.imm), arguments: [(ra, 0), value, (nil, UInt64(inst.memOp.raw))], result: nil)
+        asm.bind(done)
         releaseDeadInputs(inst)
     }
 }
