@@ -142,10 +142,10 @@ public struct BenchCommand: ParsableCommand {
         return setup
     }
 
-    /// Whether mimic has the subcommand: its help shows its usage (for an unknown one, mimic
-    /// shows its own).
+    /// Whether mimic has the subcommand: `mimic help SUBCOMMAND` shows its usage (for an unknown
+    /// one, mimic's own; `mimic run --help` would pass --help to the guest).
     static func has(_ mimic: String, _ subcommand: String, _ process: BenchProcess) -> Bool {
-        guard let result = try? process.run([mimic, subcommand, "--help"], timeout: 30) else { return false }
+        guard let result = try? process.run([mimic, "help", subcommand], timeout: 30) else { return false }
         return result.status == 0 && (result.stdout + result.stderr).contains("USAGE: mimic \(subcommand)")
     }
 
