@@ -87,7 +87,8 @@ struct ExplainPage {
                 + "<td>" + Self.lines((host[part] ?? []).map { "0x" + String($0.address, radix: 16) + ":  " + $0.text }) + "</td></tr>\n"
         }
         if before[nil] != nil || after[nil] != nil || host[.prologue] != nil {
-            out += row("<i>block entry</i>", nil, .prologue, "entry")
+            out += row("<i>block entry</i><br><small>the call that counts how often the block runs (added for this page and --stats)</small>",
+                       nil, .prologue, "entry")
         }
         for insn in r.instructions {
             let guest = "<span class=\"addr\">0x" + String(insn.address, radix: 16) + "</span> " + Self.escape(insn.intelSyntax)
