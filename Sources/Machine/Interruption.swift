@@ -11,6 +11,9 @@ public enum Interruption {
 
     public static var isRequested: Bool { flag != 0 }
 
+    /// Forgets a request once it has been served (tests that interrupt a run and go on).
+    public static func clear() { flag = 0 }
+
     /// Installs the handler without SA_RESTART, so a blocking KVM_RUN returns EINTR.
     public static func install() {
         var action = sigaction()

@@ -1,4 +1,5 @@
 import CCPU
+import Foundation
 import Lifter
 import Machine
 import TCG
@@ -29,7 +30,9 @@ public final class TCGAccelerator: Accelerator {
         let context = Unmanaged.passUnretained(bus).toOpaque()
         engine.cpu.pointee.sys.bus = MimicBus(context: context, read: MachineBus.read, write: MachineBus.write)
         machine.bootState.store(into: engine.cpu)
+        let watchdog = InterruptionWatchdog(engine.cpu)
         defer {
+            watchdog.finish()
             finalState = SystemCPUState(engine.cpu)
             statistics = engine.statistics
             machine.serialOutput.flush()
@@ -45,6 +48,9 @@ public final class TCGAccelerator: Accelerator {
                 // top of the loop. HLT: this machine has no interrupt source, so nothing could
                 // wake the processor, with IF set or not.
                 if engine.cpu.pointee.request == UInt64(MIMIC_REQ_HLT) { return .halted }
+            case .exception(vector: Int(MIMIC_EXC_STOP), _, _):
+                // The watchdog stopped generated code: the top of the loop says why.
+                engine.cpu.pointee.sys.stop_request = 0
             case .exception(let vector, let errorCode, let address):
                 let software = engine.cpu.pointee.sys.software_interrupt != 0
                 engine.cpu.pointee.sys.software_interrupt = 0
@@ -93,5 +99,41 @@ final class MachineBus {
         }
         if Interruption.isRequested { bus.machine.control.requestExit(.interrupted) }
         return bus.machine.control.pendingExit != nil ? 1 : 0
+    }
+}
+
+/// Ctrl-C while the guest runs inside generated code without a port access or an exit to the
+/// loop (a spinning loop): a thread that, once the user interrupts, raises `stop_request` and
+/// flushes the software TLB, so the guest's next memory access takes the slow path and stops.
+final class InterruptionWatchdog: @unchecked Sendable {
+    private let cpu: UnsafeMutablePointer<MimicCPUState>
+    private let done = NSCondition()
+    private var finished = false
+
+    init(_ cpu: UnsafeMutablePointer<MimicCPUState>) {
+        self.cpu = cpu
+        let thread = Thread { [self] in watch() }
+        thread.start()
+    }
+
+    private func watch() {
+        Interruption.blockInCurrentThread()
+        done.lock()
+        defer { done.unlock() }
+        while !finished {
+            _ = done.wait(until: Date(timeIntervalSinceNow: 0.05))
+            if !finished && Interruption.isRequested {
+                cpu.pointee.sys.stop_request = 1
+                SystemCPU(cpu).flushTLB()
+            }
+        }
+    }
+
+    /// Ends the thread before the CPU state goes away.
+    func finish() {
+        done.lock()
+        finished = true
+        done.signal()
+        done.unlock()
     }
 }

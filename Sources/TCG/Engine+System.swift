@@ -83,9 +83,9 @@ extension Engine {
         var count = 0
         func copy(_ linear: UInt64, _ bytes: Int) -> Bool {
             guard let physical = try? cpu.translate(linear, .fetch, user: user) else { return false }
-            let ram = self.cpu.pointee.sys
-            if physical < ram.ram_size, ram.ram_size - physical >= UInt64(bytes),
-               let host = UnsafeRawPointer(bitPattern: UInt(ram.ram_base &+ physical)) {
+            let base = self.cpu.pointee.sys.ram_base, size = self.cpu.pointee.sys.ram_size
+            if physical < size, size - physical >= UInt64(bytes),
+               let host = UnsafeRawPointer(bitPattern: UInt(base &+ physical)) {
                 (buffer + count).copyMemory(from: host, byteCount: bytes)
             } else {
                 // Not RAM: the bus reads all ones there.

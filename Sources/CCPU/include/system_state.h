@@ -57,6 +57,9 @@ enum {
 
 // Asks the execution loop to re-read `tb_flags` and do what `flush` says before going on.
 enum { MIMIC_REQ_SYSTEM = 16 };
+// Not a guest vector: the run must stop (`stop_request` was set); the loop sees it as an
+// exception at the instruction that noticed.
+enum { MIMIC_EXC_STOP = 0x100 };
 enum {
     MIMIC_FLUSH_CODE = 1,           // drop every translation (the code mappings changed)
 };
@@ -81,6 +84,9 @@ typedef struct MimicSystemState {
     uint32_t tb_flags;              // MIMIC_TB_*
     uint32_t flush;                 // MIMIC_FLUSH_* for the loop, with MIMIC_REQ_SYSTEM
     uint32_t software_interrupt;    // the raised exception is INT n/INT3/INTO (gate DPL checked)
+    // Set from another thread to stop a guest that runs without leaving generated code (Ctrl-C):
+    // with the TLB flushed too, its next memory access takes the slow path, which sees this.
+    uint32_t stop_request;
     // Guest physical RAM: host address = ram_base + guest physical address, below ram_size.
     uint64_t ram_base, ram_size;
     MimicBus bus;

@@ -4,13 +4,13 @@ import CCPU
 /// permission (SDM vol. 3, 2.5 and 20.5; vol. 2, the instruction pages).
 extension SystemCPU {
     public func readControl(_ n: Int) throws(Fault) -> UInt64 {
-        let s = sys.pointee
+        let s = sys
         switch n {
-        case 0: return s.cr0
-        case 2: return s.cr2
-        case 3: return s.cr3
-        case 4: return s.cr4
-        case 8 where longMode: return s.cr8
+        case 0: return s.pointee.cr0
+        case 2: return s.pointee.cr2
+        case 3: return s.pointee.cr3
+        case 4: return s.pointee.cr4
+        case 8 where longMode: return s.pointee.cr8
         default: throw .ud
         }
     }
@@ -18,7 +18,7 @@ extension SystemCPU {
     /// Writes CRn; returns whether the translation of code may have changed (the paging mode,
     /// the address space, or the processor mode), which ends the block and flushes translations.
     public func writeControl(_ n: Int, _ value: UInt64) throws(Fault) -> Bool {
-        let s = sys.pointee
+        let oldCR0 = sys.pointee.cr0, oldCR4 = sys.pointee.cr4
         switch n {
         case 0:
             var v = value
@@ -27,20 +27,20 @@ extension SystemCPU {
             v = v & CR0.writable | CR0.et
             if v & CR0.pg != 0 && v & CR0.pe == 0 { throw .gp(0) }
             if v & CR0.nw != 0 && v & CR0.cd == 0 { throw .gp(0) }
-            var efer = s.efer
-            if v & CR0.pg != 0 && s.cr0 & CR0.pg == 0 && efer & EFER.lme != 0 {
+            var efer = sys.pointee.efer
+            if v & CR0.pg != 0 && oldCR0 & CR0.pg == 0 && efer & EFER.lme != 0 {
                 // Enabling paging with LME set activates IA-32e mode: it needs PAE, and
                 // compatibility mode (CS.L clear) to start in.
-                guard s.cr4 & CR4.pae != 0 else { throw .gp(0) }
+                guard oldCR4 & CR4.pae != 0 else { throw .gp(0) }
                 efer |= EFER.lma
             }
-            if v & CR0.pg == 0 && s.cr0 & CR0.pg != 0 && efer & EFER.lma != 0 {
+            if v & CR0.pg == 0 && oldCR0 & CR0.pg != 0 && efer & EFER.lma != 0 {
                 guard !code64 else { throw .gp(0) }
                 efer &= ~EFER.lma
             }
             sys.pointee.cr0 = v
             sys.pointee.efer = efer
-            if (v ^ s.cr0) & (CR0.pg | CR0.wp | CR0.pe) != 0 { flushTLB() }
+            if (v ^ oldCR0) & (CR0.pg | CR0.wp | CR0.pe) != 0 { flushTLB() }
             updateTranslationFlags()
             return true
         case 2:
@@ -54,7 +54,7 @@ extension SystemCPU {
             guard value & ~CR4.writable == 0 else { throw .gp(0) }
             if longMode && value & CR4.pae == 0 { throw .gp(0) }
             sys.pointee.cr4 = value
-            if (value ^ s.cr4) & CR4.paging != 0 { flushTLB() }
+            if (value ^ oldCR4) & CR4.paging != 0 { flushTLB() }
             return true
         case 8 where longMode:
             guard value >> 4 == 0 else { throw .gp(0) }
@@ -67,19 +67,19 @@ extension SystemCPU {
 
     /// RDMSR of the MSRs this processor has; any other raises #GP(0).
     public func readMSR(_ index: UInt32) throws(Fault) -> UInt64 {
-        let s = sys.pointee
+        let s = sys
         switch index {
-        case MSR.efer: return s.efer
-        case MSR.star: return s.star
-        case MSR.lstar: return s.lstar
-        case MSR.cstar: return s.cstar
-        case MSR.fmask: return s.fmask
+        case MSR.efer: return s.pointee.efer
+        case MSR.star: return s.pointee.star
+        case MSR.lstar: return s.pointee.lstar
+        case MSR.cstar: return s.pointee.cstar
+        case MSR.fmask: return s.pointee.fmask
         case MSR.fsBase: return state.pointee.fs_base
         case MSR.gsBase: return state.pointee.gs_base
-        case MSR.kernelGSBase: return s.kernel_gs_base
-        case MSR.tscAux: return s.tsc_aux
-        case MSR.apicBase: return s.apic_base
-        case MSR.pat: return s.pat
+        case MSR.kernelGSBase: return s.pointee.kernel_gs_base
+        case MSR.tscAux: return s.pointee.tsc_aux
+        case MSR.apicBase: return s.pointee.apic_base
+        case MSR.pat: return s.pointee.pat
         case MSR.tsc: return mimic_host_tsc()
         case MSR.miscEnable: return 1  // fast strings
         default: throw .gp(0)
@@ -137,9 +137,9 @@ extension SystemCPU {
     /// SGDT/SIDT.
     func storeDescriptorTable(interrupts: Bool, to address: UInt64) throws(Fault) {
         let user = cpl == 3
-        let s = sys.pointee
-        try write(address, bytes: 2, UInt64(interrupts ? s.idt_limit : s.gdt_limit), user: user)
-        let base = interrupts ? s.idt_base : s.gdt_base
+        let s = sys
+        try write(address, bytes: 2, UInt64(interrupts ? s.pointee.idt_limit : s.pointee.gdt_limit), user: user)
+        let base = interrupts ? s.pointee.idt_base : s.pointee.gdt_base
         try write(address &+ 2, bytes: code64 ? 8 : 4, base, user: user)
     }
 

@@ -31,17 +31,17 @@ extension SystemCPU {
     /// privilege; fills the TLB for the page when it is RAM. Throws #PF (with CR2 left to the
     /// deliverer) or #GP(0) for a non-canonical address.
     public func translate(_ linear: UInt64, _ access: MemoryAccess, user: Bool) throws(Fault) -> UInt64 {
-        let sys = self.sys.pointee
-        guard sys.cr0 & CR0.pg != 0 else {
+        let sys = self.sys
+        guard sys.pointee.cr0 & CR0.pg != 0 else {
             let physical = linear & 0xFFFF_FFFF
             fill(linear, physical, user: user, readable: true, writable: true)
             return physical
         }
-        guard sys.efer & EFER.lma != 0 else { return try translateLegacy(linear, access, user: user) }
+        guard sys.pointee.efer & EFER.lma != 0 else { return try translateLegacy(linear, access, user: user) }
         guard isCanonical(linear) else { throw .gp(0) }
 
-        let nxe = sys.efer & EFER.nxe != 0
-        var table = sys.cr3 & PTE.address
+        let nxe = sys.pointee.efer & EFER.nxe != 0
+        var table = sys.pointee.cr3 & PTE.address
         var userAllowed = true, writeAllowed = true, executeAllowed = true
         var shift: UInt64 = 39
         while true {
@@ -80,20 +80,20 @@ extension SystemCPU {
 
     /// 32-bit paging (CR4.PAE clear) and PAE paging outside long mode.
     private func translateLegacy(_ linear: UInt64, _ access: MemoryAccess, user: Bool) throws(Fault) -> UInt64 {
-        let sys = self.sys.pointee
+        let sys = self.sys
         let address = linear & 0xFFFF_FFFF
-        let pae = sys.cr4 & CR4.pae != 0
-        let nxe = pae && sys.efer & EFER.nxe != 0
+        let pae = sys.pointee.cr4 & CR4.pae != 0
+        let nxe = pae && sys.pointee.efer & EFER.nxe != 0
         var userAllowed = true, writeAllowed = true, executeAllowed = true
         var table: UInt64, shift: UInt64, entryBytes: Int
         if pae {
-            let pdpte = readPhysical((sys.cr3 & 0xFFFF_FFE0) + (address >> 30) * 8, bytes: 8)
+            let pdpte = readPhysical((sys.pointee.cr3 & 0xFFFF_FFE0) + (address >> 30) * 8, bytes: 8)
             guard pdpte & PTE.present != 0 else { throw pageFault(linear, access, user: user, present: false) }
             table = pdpte & PTE.address
             shift = 21
             entryBytes = 8
         } else {
-            table = sys.cr3 & 0xFFFF_F000
+            table = sys.pointee.cr3 & 0xFFFF_F000
             shift = 22
             entryBytes = 4
         }
@@ -105,7 +105,7 @@ extension SystemCPU {
             userAllowed = userAllowed && entry & PTE.user != 0
             writeAllowed = writeAllowed && entry & PTE.writable != 0
             if nxe && entry & PTE.noExecute != 0 { executeAllowed = false }
-            let large = shift != 12 && entry & PTE.largePage != 0 && (pae || sys.cr4 & CR4.pse != 0)
+            let large = shift != 12 && entry & PTE.largePage != 0 && (pae || sys.pointee.cr4 & CR4.pse != 0)
             if shift == 12 || large {
                 guard permits(access, user: user, userAllowed: userAllowed, writeAllowed: writeAllowed,
                               executeAllowed: executeAllowed) else {
@@ -198,9 +198,9 @@ extension SystemCPU {
     /// Reads `bytes` (1, 2, 4 or 8) at a guest physical address: RAM, else the memory bus
     /// (a device, or all ones where there is none).
     func readPhysical(_ address: UInt64, bytes: Int) -> UInt64 {
-        let sys = self.sys.pointee
-        if address < sys.ram_size, sys.ram_size - address >= UInt64(bytes),
-           let host = UnsafeRawPointer(bitPattern: UInt(sys.ram_base &+ address)) {
+        let sys = self.sys
+        if address < sys.pointee.ram_size, sys.pointee.ram_size - address >= UInt64(bytes),
+           let host = UnsafeRawPointer(bitPattern: UInt(sys.pointee.ram_base &+ address)) {
             switch bytes {
             case 1: return UInt64(host.load(as: UInt8.self))
             case 2: return UInt64(host.loadUnaligned(as: UInt16.self))
@@ -208,17 +208,17 @@ extension SystemCPU {
             default: return host.loadUnaligned(as: UInt64.self)
             }
         }
-        guard let read = sys.bus.read else { return bytes >= 8 ? ~0 : (1 << UInt64(8 * bytes)) - 1 }
-        return read(sys.bus.context, UInt32(MIMIC_BUS_MEMORY), address, UInt32(bytes))
+        guard let read = sys.pointee.bus.read else { return bytes >= 8 ? ~0 : (1 << UInt64(8 * bytes)) - 1 }
+        return read(sys.pointee.bus.context, UInt32(MIMIC_BUS_MEMORY), address, UInt32(bytes))
     }
 
     /// Writes the low `bytes` of `value` at a guest physical address; true when a device asked
     /// the machine to stop.
     @discardableResult
     func writePhysical(_ address: UInt64, bytes: Int, _ value: UInt64) -> Bool {
-        let sys = self.sys.pointee
-        if address < sys.ram_size, sys.ram_size - address >= UInt64(bytes),
-           let host = UnsafeMutableRawPointer(bitPattern: UInt(sys.ram_base &+ address)) {
+        let sys = self.sys
+        if address < sys.pointee.ram_size, sys.pointee.ram_size - address >= UInt64(bytes),
+           let host = UnsafeMutableRawPointer(bitPattern: UInt(sys.pointee.ram_base &+ address)) {
             switch bytes {
             case 1: host.storeBytes(of: UInt8(truncatingIfNeeded: value), as: UInt8.self)
             case 2: host.storeBytes(of: UInt16(truncatingIfNeeded: value), as: UInt16.self)
@@ -227,8 +227,8 @@ extension SystemCPU {
             }
             return false
         }
-        guard let write = sys.bus.write else { return false }
-        return write(sys.bus.context, UInt32(MIMIC_BUS_MEMORY), address, UInt32(bytes), value) != 0
+        guard let write = sys.pointee.bus.write else { return false }
+        return write(sys.pointee.bus.context, UInt32(MIMIC_BUS_MEMORY), address, UInt32(bytes), value) != 0
     }
 
     // MARK: Linear memory

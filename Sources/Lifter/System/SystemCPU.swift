@@ -107,8 +107,7 @@ public struct SystemCPU {
     /// EFLAGS as the guest sees it, assembled from the status-flag word, DF and the rest.
     public var rflags: UInt64 {
         get {
-            let s = state.pointee
-            return (s.eflags_rest & ~(0x8D5 | RFLAGS.df)) | s.flags & 0x8D5 | s.df << 10 | RFLAGS.fixed
+            (state.pointee.eflags_rest & ~(0x8D5 | RFLAGS.df)) | state.pointee.flags & 0x8D5 | state.pointee.df << 10 | RFLAGS.fixed
         }
         nonmutating set {
             state.pointee.flags = newValue & 0x8D5

@@ -10,6 +10,7 @@ public enum SystemMemory {
         name: "softmmu_ld", function: { cpu, address, memop, _, _ in
             let m = MemOp(raw: UInt8(truncatingIfNeeded: memop))
             return SystemHelpers.run(cpu) { system throws(Fault) in
+                if system.sys.pointee.stop_request != 0 { throw Fault(Int(MIMIC_EXC_STOP)) }
                 let value = try system.read(address, bytes: m.bytes, user: m.isUser)
                 guard m.signed, m.bytes < 8 else { return value }
                 let shift = UInt64(64 - 8 * m.bytes)
@@ -25,6 +26,7 @@ public enum SystemMemory {
         name: "softmmu_st", function: { cpu, address, value, memop, _ in
             let m = MemOp(raw: UInt8(truncatingIfNeeded: memop))
             return SystemHelpers.run(cpu) { system throws(Fault) in
+                if system.sys.pointee.stop_request != 0 { throw Fault(Int(MIMIC_EXC_STOP)) }
                 try system.write(address, bytes: m.bytes, value, user: m.isUser)
                 return 0
             }

@@ -1,0 +1,92 @@
+import Machine
+import SystemTCG
+import TCG
+import Foundation
+import XCTest
+
+/// How runs end under tcg and interp, on tiny PVH images of a few bytes of 32-bit code at 1M:
+/// HLT with interrupts off, debug-exit, i8042 reset, and a triple fault (an exception with no
+/// IDT: the PVH entry state's IDTR points at zeroed low memory).
+final class MachineExitTests: XCTestCase {
+    /// An ELF with the PVH note and one PT_LOAD of `code` at 1M, the entry.
+    static func image(_ code: [UInt8]) -> [UInt8] {
+        func le<T: FixedWidthInteger>(_ v: T) -> [UInt8] { withUnsafeBytes(of: v.littleEndian) { Array($0) } }
+        let entry: UInt64 = 0x10_0000
+        let note = le(UInt32(4)) + le(UInt32(4)) + le(UInt32(18)) + Array("Xen\0".utf8) + le(UInt32(entry))
+        func phdr(_ type: UInt32, _ offset: Int, _ address: UInt64, _ size: Int) -> [UInt8] {
+            le(type) + le(UInt32(7)) + le(UInt64(offset)) + le(address) + le(address) + le(UInt64(size)) + le(UInt64(size)) + le(UInt64(4))
+        }
+        let dataOffset = 64 + 2 * 56
+        var elf: [UInt8] = [0x7F, 0x45, 0x4C, 0x46, 2, 1, 1, 0] + [UInt8](repeating: 0, count: 8)
+        elf += le(UInt16(2)) + le(UInt16(62)) + le(UInt32(1)) + le(entry) + le(UInt64(64)) + le(UInt64(0))
+        elf += le(UInt32(0)) + le(UInt16(64)) + le(UInt16(56)) + le(UInt16(2)) + le(UInt16(64)) + le(UInt16(0)) + le(UInt16(0))
+        elf += phdr(4, dataOffset, 0, note.count) + phdr(1, dataOffset + note.count, entry, code.count)
+        return elf + note + code
+    }
+
+    func run(_ code: [UInt8], _ accel: Accel) throws -> (MachineExit, TCGAccelerator) {
+        let machine = try Machine(memorySize: 4 << 20, serialOutput: CapturedOutput(), serialInput: BufferedInput(""))
+        try PVHLoader.load(bytes: Self.image(code), name: "tiny", into: machine)
+        let accelerator = TCGAccelerator(accel)
+        return (try accelerator.run(machine), accelerator)
+    }
+
+    func testHaltWithInterruptsOffEndsTheRun() throws {
+        for accel in Accel.allCases {
+            let (exit, _) = try run([0xFA, 0xF4], accel)   // cli; hlt
+            XCTAssertEqual(exit, .halted, "\(accel)")
+            XCTAssertEqual(exit.status, 0)
+        }
+    }
+
+    func testDebugExitFrom32BitCode() throws {
+        for accel in Accel.allCases {
+            let (exit, _) = try run([0xB8, 0x2A, 0, 0, 0, 0xE7, 0xF4, 0xEB, 0xFE], accel)   // mov $42, %eax; out %eax, $0xf4; jmp .
+            XCTAssertEqual(exit, .debugExit(value: 42), "\(accel)")
+            XCTAssertEqual(exit.status, 85)
+        }
+    }
+
+    func testKeyboardControllerReset() throws {
+        for accel in Accel.allCases {
+            let (exit, _) = try run([0xB0, 0xFE, 0xE6, 0x64, 0xEB, 0xFE], accel)   // mov $0xfe, %al; out %al, $0x64; jmp .
+            XCTAssertEqual(exit, .reset, "\(accel)")
+        }
+    }
+
+    /// #UD finds no gate (#GP), #GP finds none (#DF), #DF finds none: shutdown, with the state.
+    func testTripleFaultShutsDownWithTheState() throws {
+        for accel in Accel.allCases {
+            let (exit, accelerator) = try run([0xBB, 0x78, 0x56, 0x34, 0x12, 0x0F, 0x0B], accel)   // mov $0x12345678, %ebx; ud2
+            guard case .shutdown(let state) = exit else { return XCTFail("\(accel): \(exit)") }
+            XCTAssertEqual(state.gpr.rbx, 0x1234_5678)
+            XCTAssertEqual(state.rip, 0x10_0005, "at the faulting instruction")
+            XCTAssertEqual(exit.status, MachineExit.crashStatus)
+            XCTAssertTrue(state.dump.contains("RBX=0000000012345678"))
+            XCTAssertNotNil(accelerator.finalState)
+        }
+    }
+}
+
+/// Ctrl-C stops a guest spinning inside generated code (chained to itself, touching memory).
+final class InterruptionTests: XCTestCase {
+    func testInterruptStopsASpinningGuest() throws {
+        for accel in Accel.allCases {
+            let machine = try Machine(memorySize: 4 << 20, serialOutput: CapturedOutput(), serialInput: BufferedInput(""))
+            // 1: incl 0x2000; jmp 1b
+            try PVHLoader.load(bytes: MachineExitTests.image([0xFF, 0x05, 0x00, 0x20, 0, 0, 0xEB, 0xF8]), name: "spin", into: machine)
+            Interruption.install()
+            defer { Interruption.clear() }
+            let timer = Thread {
+                Thread.sleep(forTimeInterval: 0.3)
+                kill(getpid(), SIGINT)
+            }
+            timer.start()
+            let start = Date()
+            let exit = try TCGAccelerator(accel).run(machine)
+            XCTAssertEqual(exit, .interrupted, "\(accel)")
+            XCTAssertLessThan(Date().timeIntervalSince(start), 5)
+            XCTAssertGreaterThan(try machine.ram.load(UInt32.self, at: 0x2000), 0, "it ran")
+        }
+    }
+}
