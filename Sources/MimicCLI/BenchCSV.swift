@@ -1,10 +1,10 @@
 import Foundation
 
 /// bench.csv: one line per cell (workload × configuration), skipped cells included with their
-/// reason. Fields are quoted as RFC 4180 says (when they hold a comma, a quote or a line break).
+/// reason; `net_ratio_to_native` is the ratio with the startup row's times taken away. Fields are quoted as RFC 4180 says (when they hold a comma, a quote or a line break).
 enum BenchCSV {
     static let header = ["workload", "size", "configuration", "status", "runs", "median_s", "min_s", "max_s",
-                         "ratio_to_native", "guest_instructions", "guest_mips", "reason", "command"]
+                         "ratio_to_native", "net_ratio_to_native", "guest_instructions", "guest_mips", "reason", "command"]
 
     static func render(_ report: BenchReport) -> String {
         var lines = [header.joined(separator: ",")]
@@ -20,6 +20,7 @@ enum BenchCSV {
                 number(spread?.min, "%.6f"),
                 number(spread?.max, "%.6f"),
                 number(report.ratio(of: cell), "%.4f"),
+                number(report.netRatio(of: cell), "%.4f"),
                 cell.guestInstructions.map { String($0) } ?? "",
                 number(cell.mips, "%.1f"),
                 cell.skipReason ?? "",

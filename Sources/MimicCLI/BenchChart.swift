@@ -106,7 +106,7 @@ enum BenchChart {
         var text = cell.workload + ", " + cell.configuration.title + ": " + LogAxis.ratioLabel(ratio)
             + " of native, median " + BenchTable.duration(cell.median ?? 0)
         if let s = cell.spread { text += " (" + BenchTable.duration(s.min) + " to " + BenchTable.duration(s.max) + ")" }
-        if let m = cell.mips { text += String(format: ", %.0f guest MIPS", m) }
+        if let m = cell.mips { text += ", " + BenchTable.mips(m) + " guest MIPS" }
         return text
     }
 }

@@ -78,8 +78,12 @@ public struct BenchCommand: ParsableCommand {
 
         let report = BenchReport(workloads: workloads, configurations: configurations, cells: cells, runs: runCount)
         print(BenchTable.render(report), terminator: "")
+        var markdown = BenchTable.markdown(report)
+        if workloads.contains(where: { $0.kind == .startup }) && workloads.count > 1 {
+            markdown += "\nNet of startup:\n\n" + BenchTable.markdown(report, net: true)
+        }
         let files: [(String, String)] = [("bench.csv", BenchCSV.render(report)), ("bench.svg", BenchChart.render(report)),
-                                         ("bench.md", BenchTable.markdown(report))]
+                                         ("bench.md", markdown)]
         for (name, text) in files {
             try text.write(to: outDirectory.appendingPathComponent(name), atomically: true, encoding: .utf8)
         }

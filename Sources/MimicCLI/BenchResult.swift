@@ -48,12 +48,24 @@ struct BenchReport: Equatable {
         BenchStatistics.ratio(cell.median, toNative: self.cell(cell.workload, .native)?.median)
     }
 
-    /// The geometric mean of a configuration's ratios over the ring-3 workloads, when every one of
-    /// them was measured (a mean over a subset would compare different things).
-    func geometricMeanRatio(_ configuration: BenchConfiguration) -> Double? {
+    /// The ratio with each side's fixed cost taken away: (median − the configuration's startup
+    /// median) over (native median − native startup median). Nil without a startup row, for the
+    /// startup row itself, or when a difference is not positive (the work is lost in the noise).
+    func netRatio(of cell: BenchCell) -> Double? {
+        guard let startup = workloads.first(where: { $0.kind == .startup }), cell.workload != startup.name,
+              let median = cell.median, let base = self.cell(startup.name, cell.configuration)?.median,
+              let native = self.cell(cell.workload, .native)?.median,
+              let nativeBase = self.cell(startup.name, .native)?.median else { return nil }
+        return BenchStatistics.ratio(median - base, toNative: native - nativeBase)
+    }
+
+    /// The geometric mean of a configuration's ratios (`net`: of its net ratios) over the ring-3
+    /// workloads, when every one of them was measured (a mean over a subset would compare
+    /// different things).
+    func geometricMeanRatio(_ configuration: BenchConfiguration, net: Bool = false) -> Double? {
         var ratios: [Double] = []
         for w in workloads where w.kind == .compute {
-            guard let c = cell(w.name, configuration), let r = ratio(of: c) else { return nil }
+            guard let c = cell(w.name, configuration), let r = net ? netRatio(of: c) : ratio(of: c) else { return nil }
             ratios.append(r)
         }
         return BenchStatistics.geometricMean(ratios)

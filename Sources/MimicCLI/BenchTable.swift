@@ -8,6 +8,10 @@ enum BenchTable {
         var out = details(report) + "\n"
         out += "Time relative to native (median of \(report.runs) run\(report.runs == 1 ? "" : "s"); lower is faster):\n\n"
         out += aligned(summary(report))
+        if report.workloads.contains(where: { $0.kind == .startup }) && report.workloads.count > 1 {
+            out += "\nNet of startup: (time - the configuration's startup time) / (native - native startup):\n\n"
+            out += aligned(summary(report, net: true))
+        }
         return out
     }
 
@@ -24,33 +28,34 @@ enum BenchTable {
                 let spread = cell.spread.map { duration($0.min) + " - " + duration($0.max) } ?? ""
                 rows.append(lead + [c.title, duration(cell.median ?? 0), spread,
                                     report.ratio(of: cell).map(ratio) ?? "",
-                                    cell.mips.map { String(format: "%.0f", $0) } ?? ""])
+                                    cell.mips.map(mips) ?? ""])
             }
         }
         return aligned(rows)
     }
 
-    /// Rows of the summary: a heading, one row per workload, then the geometric mean.
-    static func summary(_ report: BenchReport) -> [[String]] {
+    /// Rows of the summary: a heading, one row per workload, then the geometric mean; `net`:
+    /// ratios net of startup, without the startup row.
+    static func summary(_ report: BenchReport, net: Bool = false) -> [[String]] {
         var rows = [["workload"] + report.configurations.map(\.title)]
-        for w in report.workloads {
+        for w in report.workloads where !(net && w.kind == .startup) {
             var row = [w.label]
             for c in report.configurations {
                 guard let cell = report.cell(w.name, c) else { row.append(""); continue }
                 if cell.skipReason != nil { row.append("skipped"); continue }
-                if c == .native { row.append(duration(cell.median ?? 0)); continue }
-                row.append(report.ratio(of: cell).map(ratio) ?? "")
+                if c == .native, !net { row.append(duration(cell.median ?? 0)); continue }
+                row.append((net ? report.netRatio(of: cell) : report.ratio(of: cell)).map(ratio) ?? "-")
             }
             rows.append(row)
         }
         rows.append(["geomean (ring 3)"] + report.configurations.map { c in
-            c == .native ? "1x" : report.geometricMeanRatio(c).map(ratio) ?? "-"
+            c == .native && !net ? "1x" : report.geometricMeanRatio(c, net: net).map(ratio) ?? "-"
         })
         return rows
     }
 
-    static func markdown(_ report: BenchReport) -> String {
-        let rows = summary(report)
+    static func markdown(_ report: BenchReport, net: Bool = false) -> String {
+        let rows = summary(report, net: net)
         guard let heading = rows.first else { return "" }
         var out = "| " + heading.joined(separator: " | ") + " |\n"
         out += "|---" + String(repeating: "|---:", count: heading.count - 1) + "|\n"
@@ -85,6 +90,11 @@ enum BenchTable {
         case ..<1: String(format: "%.1f ms", seconds * 1e3)
         default: String(format: "%.2f s", seconds)
         }
+    }
+
+    /// "0.12", "4.5", "1187".
+    static func mips(_ value: Double) -> String {
+        value < 10 ? String(format: "%.2g", value) : String(format: "%.0f", value)
     }
 
     /// "0.98x", "4.2x", "37x".

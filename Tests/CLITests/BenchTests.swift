@@ -109,13 +109,13 @@ final class BenchTests: XCTestCase {
     func testCSV() {
         let lines = BenchCSV.render(sampleReport()).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         XCTAssertEqual(lines, [
-            "workload,size,configuration,status,runs,median_s,min_s,max_s,ratio_to_native,guest_instructions,guest_mips,reason,command",
-            "fib,20,native,ok,3,0.011000,0.010000,0.012000,1.0000,,,,fib 20",
-            "fib,20,mimic-run-tcg,ok,3,0.110000,0.100000,0.120000,10.0000,22000000,200.0,,mimic run --accel tcg -- fib 20",
-            "fib,20,qemu-x86_64,skipped,0,,,,,,,\"not installed, \"\"qemu-user\"\"\",qemu-x86_64 fib 20",
-            "fib-ring0,20,native,ok,1,0.002000,0.002000,0.002000,1.0000,,,,fib 20",
-            "fib-ring0,20,mimic-run-tcg,ok,1,0.200000,0.200000,0.200000,100.0000,,,,mimic run --accel tcg -- fib 20",
-            "fib-ring0,20,qemu-x86_64,skipped,0,,,,,,,not installed,qemu-x86_64 fib 20",
+            "workload,size,configuration,status,runs,median_s,min_s,max_s,ratio_to_native,net_ratio_to_native,guest_instructions,guest_mips,reason,command",
+            "fib,20,native,ok,3,0.011000,0.010000,0.012000,1.0000,,,,,fib 20",
+            "fib,20,mimic-run-tcg,ok,3,0.110000,0.100000,0.120000,10.0000,,22000000,200.0,,mimic run --accel tcg -- fib 20",
+            "fib,20,qemu-x86_64,skipped,0,,,,,,,,\"not installed, \"\"qemu-user\"\"\",qemu-x86_64 fib 20",
+            "fib-ring0,20,native,ok,1,0.002000,0.002000,0.002000,1.0000,,,,,fib 20",
+            "fib-ring0,20,mimic-run-tcg,ok,1,0.200000,0.200000,0.200000,100.0000,,,,,mimic run --accel tcg -- fib 20",
+            "fib-ring0,20,qemu-x86_64,skipped,0,,,,,,,,not installed,qemu-x86_64 fib 20",
             "",
         ])
     }
@@ -124,6 +124,32 @@ final class BenchTests: XCTestCase {
         let report = sampleReport()
         XCTAssertEqual(try XCTUnwrap(report.geometricMeanRatio(.runTCG)), 10, accuracy: 1e-9, "the ring-0 row's 100x is not in it")
         XCTAssertNil(report.geometricMeanRatio(.qemuUser))
+    }
+
+    /// Startup 1 ms natively and 20 ms under tcg; fib 11 ms natively and 70 ms under tcg: the
+    /// net ratio is (70 - 20) / (11 - 1) = 5, where the plain one is 70 / 11.
+    func testNetRatioTakesAwayEachSidesStartup() throws {
+        let startup = BenchSuite.workloads.first { $0.kind == .startup }!
+        let fib = BenchSuite.workloads.first { $0.name == "fib" }!
+        func cell(_ w: String, _ c: BenchConfiguration, _ t: Double) -> BenchCell {
+            BenchCell(workload: w, size: 1, configuration: c, command: [], outcome: .measured([t]))
+        }
+        let report = BenchReport(workloads: [startup, fib], configurations: [.native, .runTCG],
+                                 cells: [cell("startup", .native, 0.001), cell("startup", .runTCG, 0.020),
+                                         cell("fib", .native, 0.011), cell("fib", .runTCG, 0.070)], runs: 1)
+        XCTAssertEqual(try XCTUnwrap(report.netRatio(of: report.cell("fib", .runTCG)!)), 5, accuracy: 1e-9)
+        XCTAssertEqual(try XCTUnwrap(report.netRatio(of: report.cell("fib", .native)!)), 1, accuracy: 1e-9)
+        XCTAssertNil(report.netRatio(of: report.cell("startup", .runTCG)!))
+        XCTAssertEqual(try XCTUnwrap(report.ratio(of: report.cell("fib", .runTCG)!)), 70.0 / 11, accuracy: 1e-9)
+        XCTAssertEqual(try XCTUnwrap(report.geometricMeanRatio(.runTCG, net: true)), 5, accuracy: 1e-9)
+        XCTAssertNil(sampleReport().netRatio(of: sampleReport().cells[1]), "no startup row, no net ratio")
+        XCTAssertEqual(BenchTable.summary(report, net: true), [
+            ["workload", "native", "mimic run tcg"],
+            ["fib", "1.00x", "5.00x"],
+            ["geomean (ring 3)", "1.00x", "5.00x"],
+        ])
+        XCTAssertEqual(BenchTable.mips(0.123), "0.12")
+        XCTAssertEqual(BenchTable.mips(1187.4), "1187")
     }
 
     func testTable() {
@@ -319,9 +345,9 @@ final class BenchCommandTests: XCTestCase {
                 let median = try XCTUnwrap(Double(row[5])), low = try XCTUnwrap(Double(row[6])), high = try XCTUnwrap(Double(row[7]))
                 XCTAssertTrue(low > 0 && low <= median && median <= high, "\(row)")
                 XCTAssertNotNil(Double(row[8]), "a measured cell has its ratio to native: \(row)")
-                XCTAssertEqual(row[11], "")
+                XCTAssertEqual(row[12], "")
             case "skipped":
-                XCTAssertFalse(row[11].isEmpty, "a skipped cell says why: \(row)")
+                XCTAssertFalse(row[12].isEmpty, "a skipped cell says why: \(row)")
                 XCTAssertEqual(row[5], "")
             default:
                 XCTFail("status \(row[3])")
@@ -330,9 +356,9 @@ final class BenchCommandTests: XCTestCase {
         // Native is the reference: it ran, printed fib(20) = 6765 (checked), and its ratio is 1.
         XCTAssertEqual(rows[0][3], "ok", "\(rows[0])")
         XCTAssertEqual(rows[0][8], "1.0000")
-        XCTAssertTrue(rows[0][12].hasSuffix("guest-images/build/linux/fib 20"), rows[0][12])
+        XCTAssertTrue(rows[0][13].hasSuffix("guest-images/build/linux/fib 20"), rows[0][12])
         if BenchProcess.which("qemu-x86_64") == nil {
-            XCTAssertEqual(rows[3][11], "qemu-x86_64 is not installed (Debian package qemu-user)")
+            XCTAssertEqual(rows[3][12], "qemu-x86_64 is not installed (Debian package qemu-user)")
         }
 
         let svg = try String(contentsOf: out.appendingPathComponent("bench.svg"), encoding: .utf8)
