@@ -20,12 +20,12 @@ import X86
 ///     mov   C, rdi             ; C, A, T: scratch registers the instruction does not name
 ///     cmp   rsi, [C + mem_last[k]] ; ja out_of_range ; lea A, [rsi + mem_base]
 ///     fxrstor [C + x87]        ; x87/MMX instructions
-///     stmxcsr [rsp - 8] ; ldmxcsr [C + mxcsr]   ; instructions that use MXCSR
+///     stmxcsr [rsp - 16] ; ldmxcsr [C + mxcsr]  ; instructions that use MXCSR
 ///     movdqu xmmN, [C + xmm[N]] ... ; mov gprN, [C + gpr[N]] ...
 ///     <the instruction>
 ///     mov [C + gpr[N]], gprN ... ; movdqu [C + xmm[N]], xmmN ...
 ///     pushfq ; pop T ; and T, status flags ; mov [C + flags], T   ; if it writes EFLAGS
-///     stmxcsr [C + mxcsr] ; ldmxcsr [rsp - 8]  /  fxsave [C + x87] ; fninit
+///     stmxcsr [C + mxcsr] ; ldmxcsr [rsp - 16]  /  fxsave [C + x87] ; fninit
 ///     add rsp, 16 ; pop callee-saved ; ret
 public final class HostInstructionThunks: @unchecked Sendable {
     /// The process's thunks: helpers are process-wide, and so are the thunks they point at.
@@ -220,7 +220,8 @@ struct ThunkPlan {
         }
         if usesX87 { e.fxrstor(Mem(c, ThunkPlan.x87Offset)) }
         if usesMXCSR {
-            e.stmxcsr(Mem(.rsp, -8))
+            // Below the slot that pushing the flags (readsFlags, writesFlags) overwrites.
+            e.stmxcsr(Mem(.rsp, -16))
             e.ldmxcsr(Mem(c, ThunkPlan.mxcsrOffset))
         }
         if readsFlags {
@@ -242,7 +243,7 @@ struct ThunkPlan {
         }
         if usesMXCSR {
             e.stmxcsr(Mem(c, ThunkPlan.mxcsrOffset))
-            e.ldmxcsr(Mem(.rsp, -8))
+            e.ldmxcsr(Mem(.rsp, -16))
         }
         if usesX87 {
             e.fxsave(Mem(c, ThunkPlan.x87Offset))
