@@ -39,9 +39,11 @@ public struct GuestMapping: Equatable, Sendable {
 public final class AddressSpace {
     public static let defaultSize = 1 << 40
     public static let pageSize = UInt64(GuestMemory.pageSize)
-    /// Where a position-independent program is loaded (as Linux without randomization puts
-    /// PIE programs at two thirds of its address space, scaled to ours).
-    public static let programBase: UInt64 = 0x55_5555_4000
+    /// Where a position-independent program is loaded: Linux without randomization puts PIE
+    /// programs at two thirds of its address space; here the same address when the space is
+    /// large enough, else a third of the space.
+    public static let defaultProgramBase: UInt64 = 0x55_5555_4000
+    public var programBase: UInt64 { min(AddressSpace.defaultProgramBase, AddressSpace.pageDown(size / 3)) }
     static let stackGap: UInt64 = 128 << 20
     /// MREMAP_MAYMOVE | MREMAP_FIXED: the host moves pages (with their backing) to a given address.
     static let mremapMoveTo = 1 | 2

@@ -14,8 +14,6 @@ public struct RunOptions: Sendable {
     public var engine = EngineOptions()
     /// `-L`: absolute guest paths are looked up here first (the dynamic loader, libraries).
     public var sysroot: String?
-    /// `--strace`: one line per system call on standard error.
-    public var strace = false
     /// The `mimic run` options an execve'd program runs with (accelerator, sysroot, logs).
     public var forwardedOptions: [String] = []
     public init() {}
@@ -126,7 +124,7 @@ public final class LinuxProcess {
         } catch {
             result = -Int64(error.code)
         }
-        if options.strace { traceSyscall(number, arguments, result) }
+        if Log.isEnabled(.strace) { traceSyscall(number, arguments, result) }
         if let result {
             setRegister(MIMIC_RAX, UInt64(bitPattern: result))
             if result == -Int64(EINTR) { interruptedSyscall = number }

@@ -56,7 +56,7 @@ public enum ProgramLoader {
     /// Checks `elf` and copies its segments into `space`. A position-independent program
     /// (ET_DYN) is placed at `base` (aligned to its largest segment alignment).
     public static func load(_ elf: ELFFile, name: String, into space: AddressSpace,
-                            base: UInt64 = AddressSpace.programBase) throws(LoadError) -> LoadedImage {
+                            base: UInt64? = nil) throws(LoadError) -> LoadedImage {
         let page = AddressSpace.pageSize
         guard elf.machine == .x86_64 else {
             let machine: String = switch elf.machine {
@@ -91,8 +91,8 @@ public enum ProgramLoader {
                 let (end, o) = ph.offset.addingReportingOverflow(ph.fileSize)
                 guard !o, end <= fileSize, ph.fileSize > 1, ph.fileSize < 4096 else { throw LoadError("\(name): bad PT_INTERP") }
                 let raw = elf.bytes[Int(ph.offset)..<Int(end)]
-                guard raw.last == 0 else { throw LoadError("\(name): PT_INTERP is not NUL-terminated") }
-                interpreter = String(decoding: raw.dropLast(), as: UTF8.self)
+                guard let nul = raw.firstIndex(of: 0), nul > raw.startIndex else { throw LoadError("\(name): PT_INTERP is not a NUL-terminated path") }
+                interpreter = String(decoding: raw[..<nul], as: UTF8.self)
             case ELFProgramHeader.gnuStack:
                 executableStack = ph.flags & ELFProgramHeader.executable != 0
             case ELFProgramHeader.phdr:
@@ -110,10 +110,11 @@ public enum ProgramLoader {
         let high = ordered.map { $0.virtualAddress + $0.memorySize }.max()!
         var bias: UInt64 = 0
         if positionIndependent {
+            let base = base ?? space.programBase
             let align = max(page, ordered.map(\.alignment).filter { $0 & ($0 - 1) == 0 }.max() ?? page)
             guard align <= 1 << 30 else { throw LoadError("\(name): segment alignment 0x\(String(align, radix: 16)) is too large") }
             bias = ((base + align - 1) & ~(align - 1)) &- low
-            guard high - low <= space.mmapTop - base - align else { throw LoadError("\(name): the program's segments span too much memory") }
+            guard base < space.mmapTop, high - low <= space.mmapTop - base, align < space.mmapTop - base - (high - low) else { throw LoadError("\(name): the program's segments span too much memory") }
         } else {
             guard low >= page else { throw LoadError("\(name): segment at address 0 (Linux refuses to map page zero)") }
         }

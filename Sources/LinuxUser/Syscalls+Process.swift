@@ -67,7 +67,7 @@ extension LinuxProcess {
     func execute(path: String, arguments: [String], environment: [String], depth: Int) throws(Errno) -> Int64 {
         guard depth < 5 else { throw Errno(ELOOP) }
         guard !path.isEmpty else { throw Errno(ENOENT) }
-        let host = LinuxProcess.hostPath(path, sysroot: options.sysroot)
+        let host = path == "/proc/self/exe" || path == "/proc/\(getpid())/exe" ? programPath : LinuxProcess.hostPath(path, sysroot: options.sysroot)
         var st = stat()
         guard stat(host, &st) == 0 else { throw Errno(errno) }
         guard st.st_mode & S_IFMT == S_IFREG else { throw Errno(EACCES) }
@@ -95,7 +95,7 @@ extension LinuxProcess {
         var argv: [String]
         if isGuestProgram {
             program = "/proc/self/exe"
-            argv = ["mimic", "run"] + options.forwardedOptions + ["--argv0", arguments.first ?? "", "--", path] + arguments.dropFirst()
+            argv = ["mimic", "run"] + options.forwardedOptions + ["--argv0", arguments.first ?? "", "--", host] + arguments.dropFirst()
         } else {
             program = host
             argv = arguments

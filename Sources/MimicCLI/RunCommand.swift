@@ -23,9 +23,6 @@ public struct RunCommand: ParsableCommand {
     @Option(name: .customShort("U"), help: "Remove VAR from the program's environment.")
     var unset: [String] = []
 
-    @Flag(name: .long, help: "Print each system call on standard error.")
-    var strace = false
-
     @Option(name: .long, help: .hidden)
     var argv0: String?
 
@@ -53,8 +50,7 @@ public struct RunCommand: ParsableCommand {
         options.accel = backend
         inspected.apply(to: &options.engine)
         options.sysroot = sysroot
-        options.strace = strace
-        options.forwardedOptions = ["--accel", accel] + (sysroot.map { ["-L", $0] } ?? []) + (strace ? ["--strace"] : [])
+        options.forwardedOptions = ["--accel", accel] + (sysroot.map { ["-L", $0] } ?? [])
         if let log = inspection.log, inspection.logFile == nil { options.forwardedOptions += ["-d", log] }
 
         let process: LinuxProcess
