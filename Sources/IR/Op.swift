@@ -54,7 +54,7 @@ public enum Op: UInt8, CaseIterable, Sendable {
 
     /// The op's row of the table. Inlinable, so each use compiles to a lookup in constant
     /// tables rather than a call.
-    @inlinable
+    @inlinable @inline(__always)
     public var info: OpInfo {
         switch self {
         case .mov, .neg, .not, .ext8s, .ext8u, .ext16s, .ext16u, .ext32s, .ext32u,

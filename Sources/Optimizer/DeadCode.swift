@@ -12,13 +12,20 @@ extension Optimizer {
     ///
     /// Locals read in a basic block other than the one that writes them are kept conservatively.
     public static func eliminateDeadCode(_ block: inout IRBlock) {
-        var pass = DeadCodePass(block)
+        let arena = ScratchArena.current
+        let mark = arena.mark
+        defer { arena.release(to: mark) }
+        var pass = DeadCodePass(block, arena)
         pass.solve()
         let keep = pass.keep
-        var out: [Inst] = []
-        out.reserveCapacity(block.insts.count)
-        for (i, inst) in block.insts.enumerated() where keep[i] { out.append(inst) }
-        block.insts = out
+        var kept = 0
+        block.insts.withUnsafeMutableBufferPointer { insts in
+            for i in insts.indices where keep[i] {
+                insts[kept] = insts[i]
+                kept += 1
+            }
+        }
+        block.insts.removeLast(block.insts.count - kept)
     }
 }
 
@@ -29,65 +36,83 @@ struct DeadCodePass {
     let allGlobals: UInt64
     /// Globals live where the block leaves through goto_tb slot 0 and slot 1.
     let chainedExitLive: (UInt64, UInt64)
-    let crossing: [Bool]
-    /// Basic block b is insts[starts[b] ..< starts[b + 1]].
-    var starts: [Int] = []
-    var successors: [(Int, Int)] = []
+    let crossing: UnsafeMutableBufferPointer<Bool>
+    /// Basic block b is insts[starts[b] ..< starts[b + 1]]; there are `count` of them.
+    let starts: UnsafeMutableBufferPointer<Int>
+    var count = 0
+    /// Per basic block: the basic blocks it may continue in (-1: none).
+    let successor0: UnsafeMutableBufferPointer<Int>
+    let successor1: UnsafeMutableBufferPointer<Int>
     /// Globals live where a basic block leaves the translation block (0 when it does not).
-    var exitLive: [UInt64] = []
-    var liveIn: [UInt64] = []
+    let exitLive: UnsafeMutableBufferPointer<UInt64>
+    let liveIn: UnsafeMutableBufferPointer<UInt64>
     /// Every branch goes forward: one backward sweep over the basic blocks settles liveness.
     var forwardOnly = true
-    var keep: [Bool]
+    let keep: UnsafeMutableBufferPointer<Bool>
     /// A local is live in the walk of the current basic block when its stamp is the current one.
-    var localStamp: [UInt32]
+    let localStamp: UnsafeMutableBufferPointer<UInt32>
     var stamp: UInt32 = 0
 
-    init(_ block: IRBlock) {
+    init(_ block: IRBlock, _ arena: ScratchArena) {
         insts = block.insts
         globalCount = block.globalCount
         precondition(globalCount <= 64, "global liveness is a 64-bit mask")
         allGlobals = globalCount == 64 ? ~0 : (1 << UInt64(globalCount)) - 1
         let pc: UInt64 = 1 << UInt64(block.layout.programCounter)
         chainedExitLive = (allGlobals & ~block.deadAtChainedExit.0 & ~pc, allGlobals & ~block.deadAtChainedExit.1 & ~pc)
-        crossing = Optimizer.localsCrossingBasicBlocks(block)
-        keep = [Bool](repeating: true, count: block.insts.count)
-        localStamp = [UInt32](repeating: 0, count: block.temps.count)
-        findBasicBlocks(labelCount: block.labelCount)
+        crossing = Optimizer.localsCrossingBasicBlocks(block, arena)
+        keep = arena.allocate(Bool.self, count: block.insts.count, repeating: true)
+        localStamp = arena.allocate(UInt32.self, count: block.temps.count, repeating: 0)
+        let most = block.insts.count + 1
+        starts = arena.allocate(Int.self, count: most + 1, repeating: 0)
+        successor0 = arena.allocate(Int.self, count: most, repeating: -1)
+        successor1 = arena.allocate(Int.self, count: most, repeating: -1)
+        exitLive = arena.allocate(UInt64.self, count: most, repeating: 0)
+        liveIn = arena.allocate(UInt64.self, count: most, repeating: 0)
+        findBasicBlocks(labelBlock: arena.allocate(Int.self, count: block.labelCount, repeating: -1))
     }
 
-    mutating func findBasicBlocks(labelCount: Int) {
-        var labelBlock = [Int](repeating: -1, count: labelCount)
-        starts = [0]
-        for (i, inst) in insts.enumerated() {
+    mutating func findBasicBlocks(labelBlock: UnsafeMutableBufferPointer<Int>) {
+        count = 1
+        starts[0] = 0
+        for i in insts.indices {
+            let inst = insts[i]
             if (inst.op == .br || inst.op == .brcond) && labelBlock[Int(inst.imm)] >= 0 { forwardOnly = false }
             if inst.op == .setLabel {
-                if starts.last! != i { starts.append(i) }
-                labelBlock[Int(inst.imm)] = starts.count - 1
+                if starts[count - 1] != i {
+                    starts[count] = i
+                    count += 1
+                }
+                labelBlock[Int(inst.imm)] = count - 1
             } else if inst.op.info.flags.contains(.basicBlockEnd), i + 1 < insts.count {
-                starts.append(i + 1)
+                starts[count] = i + 1
+                count += 1
             }
         }
-        let count = starts.count
-        starts.append(insts.count)
+        starts[count] = insts.count
         for b in 0..<count {
             let last = starts[b + 1] > starts[b] ? insts[starts[b + 1] - 1] : Inst(.setLabel)
             let next = b + 1 < count ? b + 1 : -1
             switch last.op {
-            case .br: successors.append((labelBlock[Int(last.imm)], -1)); exitLive.append(0)
-            case .brcond: successors.append((labelBlock[Int(last.imm)], next)); exitLive.append(next < 0 ? allGlobals : 0)
+            case .br:
+                successor0[b] = labelBlock[Int(last.imm)]
+            case .brcond:
+                successor0[b] = labelBlock[Int(last.imm)]
+                successor1[b] = next
+                exitLive[b] = next < 0 ? allGlobals : 0
             case .gotoTB:
-                successors.append((-1, -1))
-                exitLive.append(last.slot == 0 ? chainedExitLive.0 : chainedExitLive.1)
-            case .exitTB, .lookupAndGoto: successors.append((-1, -1)); exitLive.append(allGlobals)
-            default: successors.append((next, -1)); exitLive.append(next < 0 ? allGlobals : 0)
+                exitLive[b] = last.slot == 0 ? chainedExitLive.0 : chainedExitLive.1
+            case .exitTB, .lookupAndGoto:
+                exitLive[b] = allGlobals
+            default:
+                successor0[b] = next
+                exitLive[b] = next < 0 ? allGlobals : 0
             }
         }
-        liveIn = [UInt64](repeating: 0, count: count)
     }
 
     mutating func solve() {
-        let count = liveIn.count
+        let count = self.count
         if forwardOnly {
             // Successors come later, so walking the basic blocks from the last one sees each
             // successor's final liveness before its predecessors.
@@ -110,7 +135,7 @@ struct DeadCodePass {
 
     func liveOut(_ b: Int) -> UInt64 {
         var live = exitLive[b]
-        let (s0, s1) = successors[b]
+        let s0 = successor0[b], s1 = successor1[b]
         if s0 >= 0 { live |= liveIn[s0] }
         if s1 >= 0 { live |= liveIn[s1] }
         return live
@@ -169,9 +194,9 @@ struct DeadCodePass {
 extension Optimizer {
     /// Locals whose value flows between basic blocks (written in one, read in another, or
     /// written in several): the walk tracks locals within one basic block, so these stay live.
-    static func localsCrossingBasicBlocks(_ block: IRBlock) -> [Bool] {
-        var crossing = [Bool](repeating: false, count: block.temps.count)
-        var writtenIn = [Int32](repeating: -1, count: block.temps.count)
+    static func localsCrossingBasicBlocks(_ block: IRBlock, _ arena: ScratchArena) -> UnsafeMutableBufferPointer<Bool> {
+        let crossing = arena.allocate(Bool.self, count: block.temps.count, repeating: false)
+        let writtenIn = arena.allocate(Int32.self, count: block.temps.count, repeating: -1)
         var basicBlock: Int32 = 0
         for inst in block.insts {
             let info = inst.op.info

@@ -52,14 +52,15 @@ struct BlockCompiler {
         case raised(Label, pc: UInt64)
     }
 
-    init(block: IRBlock, tbIndex: UInt32, origin: UInt, epilogue: UInt, features: HostFeatures) {
+    /// The working arrays come from `arena` and live until the caller releases it.
+    init(block: IRBlock, tbIndex: UInt32, origin: UInt, epilogue: UInt, features: HostFeatures, arena: ScratchArena) {
         self.block = block
         self.tbIndex = tbIndex
         self.features = features
         self.epilogue = epilogue
         asm = X86Encoder(origin: origin, capacity: block.insts.count * 16 + 64)
-        liveness = Liveness(block)
-        alloc = RegisterAllocator(block: block, crossing: liveness.crossing)
+        liveness = Liveness(block, arena)
+        alloc = RegisterAllocator(block: block, crossing: liveness.crossing, arena: arena)
         labels = []
         currentPC = block.guestPC
         programCounterOffset = Int32(block.layout.globals[block.layout.programCounter].offset)

@@ -38,8 +38,11 @@ public final class JIT {
     public func compile(_ block: IRBlock, tbIndex: UInt32) -> CompiledBlock? {
         lastFailure = .bufferFull
         guard !buffer.isFull else { return nil }
+        let arena = ScratchArena.current
+        let mark = arena.mark
+        defer { arena.release(to: mark) }
         var compiler = BlockCompiler(block: block, tbIndex: tbIndex, origin: UInt(bitPattern: buffer.nextAddress),
-                                     epilogue: UInt(bitPattern: entry.epilogueAddress), features: features)
+                                     epilogue: UInt(bitPattern: entry.epilogueAddress), features: features, arena: arena)
         guard let bytes = compiler.compile() else {
             lastFailure = .tooManySpillSlots
             return nil

@@ -9,47 +9,57 @@ import IR
 /// treated like globals at basic-block ends; every other local lives only in its basic block.
 struct Liveness {
     /// Per op: bit i (0-3) = input i is dead after the op; bit 4+j = output j is dead.
-    var deadMask: [UInt8]
+    let deadMask: UnsafeMutableBufferPointer<UInt8>
     /// Per temp: a local used in more than one basic block.
-    var crossing: [Bool]
+    let crossing: UnsafeMutableBufferPointer<Bool>
 
     static func inputDies(_ mask: UInt8, _ i: Int) -> Bool { mask & (1 << UInt8(i)) != 0 }
     static func outputDead(_ mask: UInt8, _ j: Int) -> Bool { mask & (16 << UInt8(j)) != 0 }
 
-    init(_ block: IRBlock) {
+    /// The arrays come from `arena` and live until it is released.
+    init(_ block: IRBlock, _ arena: ScratchArena) {
         let temps = block.temps.count, globals = block.globalCount
-        crossing = [Bool](repeating: false, count: temps)
-        deadMask = [UInt8](repeating: 0, count: block.insts.count)
+        crossing = arena.allocate(Bool.self, count: temps, repeating: false)
+        deadMask = arena.allocate(UInt8.self, count: block.insts.count, repeating: 0)
 
-        // Which basic block each local first and last appears in.
-        var firstBB = [Int32](repeating: -1, count: temps)
+        // Which basic block each local first appears in; a local seen in another is crossing.
+        let firstBB = arena.allocate(Int32.self, count: temps, repeating: -1)
         var bb: Int32 = 0
+        var crossingCount = 0
         for inst in block.insts {
             let info = inst.op.info
-            func see(_ t: Temp) {
-                guard !t.isNone, Int(t.index) >= globals, block.temps[Int(t.index)].kind == .local else { return }
+            for k in 0..<(info.ins + info.outs) {
+                let t = k < info.ins ? inst.input(k) : inst.output(k - info.ins)
+                guard !t.isNone, Int(t.index) >= globals, block.temps[Int(t.index)].kind == .local else { continue }
                 let i = Int(t.index)
-                if firstBB[i] < 0 { firstBB[i] = bb } else if firstBB[i] != bb { crossing[i] = true }
+                if firstBB[i] < 0 {
+                    firstBB[i] = bb
+                } else if firstBB[i] != bb, !crossing[i] {
+                    crossing[i] = true
+                    crossingCount += 1
+                }
             }
-            for i in 0..<info.ins { see(inst.input(i)) }
-            for j in 0..<info.outs { see(inst.output(j)) }
             if info.flags.contains(.basicBlockEnd) { bb += 1 }
         }
-        let crossingLocals = (0..<temps).filter { crossing[$0] }
+        let crossingLocals = arena.allocate(Int.self, count: crossingCount, repeating: 0)
+        var n = 0
+        for t in 0..<temps where crossing[t] {
+            crossingLocals[n] = t
+            n += 1
+        }
 
         // A temp is live when its stamp is the current epoch: leaving the block kills every
         // temp at once by starting a new epoch.
-        var liveStamp = [UInt32](repeating: 0, count: temps)
+        let liveStamp = arena.allocate(UInt32.self, count: temps, repeating: 0)
         var epoch: UInt32 = 1
-        func liveGlobals() { for g in 0..<globals { liveStamp[g] = epoch } }
         for index in block.insts.indices.reversed() {
             let inst = block.insts[index]
             let info = inst.op.info
             if info.flags.contains(.leavesBlock) {
                 epoch += 1
-                liveGlobals()
+                for g in 0..<globals { liveStamp[g] = epoch }
             } else if info.flags.contains(.basicBlockEnd) {
-                liveGlobals()
+                for g in 0..<globals { liveStamp[g] = epoch }
                 for t in crossingLocals { liveStamp[t] = epoch }
             }
             var mask: UInt8 = 0
@@ -59,7 +69,7 @@ struct Liveness {
                 if liveStamp[Int(t.index)] != epoch { mask |= 16 << UInt8(j) }
                 liveStamp[Int(t.index)] = 0
             }
-            if Self.readsWholeState(inst) { liveGlobals() }
+            if Self.readsWholeState(inst) { for g in 0..<globals { liveStamp[g] = epoch } }
             if inst.op == .ldEnv || inst.op == .stEnv {
                 for g in EnvAccess.overlappingGlobals(inst, block) { liveStamp[g] = epoch }
             }

@@ -28,14 +28,16 @@ struct RegisterAllocator {
 
     let temps: [TempInfo]
     let globalCount: Int
-    let crossing: [Bool]
+    let crossing: UnsafeMutableBufferPointer<Bool>
 
+    // Per-temp state, in memory from the compiling thread's arena: the allocator is never
+    // copied, so these are its own.
     /// Per temp: its register, or nil.
-    var reg: [GPR?]
+    let reg: UnsafeMutableBufferPointer<GPR?>
     /// Per temp: its memory home holds its current value.
-    var inMemory: [Bool]
+    let inMemory: UnsafeMutableBufferPointer<Bool>
     /// Per local: its stack slot, or -1.
-    var slot: [Int32]
+    let slot: UnsafeMutableBufferPointer<Int32>
     /// Per register: the temp it holds.
     var owner: [Temp] = Array(repeating: .none, count: 16)
     /// Registers the current op reads or writes.
@@ -45,13 +47,14 @@ struct RegisterAllocator {
     /// Set when a block needs more spill slots than the frame has; compilation then fails.
     var outOfSlots = false
 
-    init(block: IRBlock, crossing: [Bool]) {
+    init(block: IRBlock, crossing: UnsafeMutableBufferPointer<Bool>, arena: ScratchArena) {
         temps = block.temps
         globalCount = block.globalCount
         self.crossing = crossing
-        reg = Array(repeating: nil, count: temps.count)
-        inMemory = (0..<temps.count).map { $0 < block.globalCount }
-        slot = Array(repeating: -1, count: temps.count)
+        reg = arena.allocate(Optional<GPR>.self, count: temps.count, repeating: GPR?.none)
+        inMemory = arena.allocate(Bool.self, count: temps.count, repeating: false)
+        for g in 0..<block.globalCount { inMemory[g] = true }
+        slot = arena.allocate(Int32.self, count: temps.count, repeating: -1)
     }
 
     @inline(__always) func isConst(_ t: Temp) -> Bool { temps[Int(t.index)].kind == .const }
