@@ -20,13 +20,21 @@ __attribute__((visibility("hidden"))) NativeState native_input;
 __attribute__((visibility("hidden"))) NativeState native_output;
 __attribute__((visibility("hidden"))) uint64_t native_host_rsp;
 __attribute__((visibility("hidden"))) const uint64_t native_code_entry = NATIVE_CODE_ADDRESS;
+// FXSAVE images: what the snippet starts from (loaded only when native_fx_load is set), what
+// it ended with, and the host's own, saved on entry and restored on exit.
+__attribute__((visibility("hidden"), aligned(16))) uint8_t native_fx_input[NATIVE_FXSAVE_SIZE];
+__attribute__((visibility("hidden"), aligned(16))) uint8_t native_fx_output[NATIVE_FXSAVE_SIZE];
+__attribute__((visibility("hidden"), aligned(16))) uint8_t native_fx_host[NATIVE_FXSAVE_SIZE];
+__attribute__((visibility("hidden"))) uint64_t native_fx_load;
 // The exit stub pushes rflags here rather than on the snippet's stack, which is compared memory.
 __attribute__((visibility("hidden"), aligned(16))) uint64_t native_exit_stack[8];
 
 void native_enter(void);
 void native_exit(void);
 
-// native_enter: save the host's callee-saved registers and stack, switch to the snippet's stack,
+// native_enter: save the host's callee-saved registers, stack and FXSAVE image (then load the
+// snippet's when asked; the compare happens before POPFQ, so the snippet's flags are intact),
+// switch to the snippet's stack,
 // load rflags with POPFQ (which leaves the image at rsp - 8), load the 16 GPRs (rax last, it holds
 // the input pointer) and jump to the snippet. MOV does not touch flags, so the loaded flags reach
 // the snippet intact.
@@ -48,6 +56,11 @@ __asm__(
     "  push r14\n"
     "  push r15\n"
     "  mov [rip + native_host_rsp], rsp\n"
+    "  fxsave [rip + native_fx_host]\n"
+    "  cmp qword ptr [rip + native_fx_load], 0\n"
+    "  je 1f\n"
+    "  fxrstor [rip + native_fx_input]\n"
+    "1:\n"
     "  lea rax, [rip + native_input]\n"
     "  mov rsp, [rax + 4*8]\n"
     "  push qword ptr [rax + 16*8]\n"
@@ -91,6 +104,8 @@ __asm__(
     "  mov [rip + native_output + 13*8], r13\n"
     "  mov [rip + native_output + 14*8], r14\n"
     "  mov [rip + native_output + 15*8], r15\n"
+    "  fxsave [rip + native_fx_output]\n"
+    "  fxrstor [rip + native_fx_host]\n"
     "  lea rsp, [rip + native_exit_stack + 8*8]\n"
     "  pushfq\n"
     "  pop rax\n"
@@ -119,6 +134,7 @@ static uint8_t handler_stack[256 * 1024] __attribute__((aligned(64)));
 static sigjmp_buf back_to_runner;
 static volatile sig_atomic_t in_snippet;
 static NativeResult fault;
+static uint8_t fault_fx[NATIVE_FXSAVE_SIZE] __attribute__((aligned(16)));
 
 static const int gregs_in_encoding_order[16] = {
     REG_RAX, REG_RCX, REG_RDX, REG_RBX, REG_RSP, REG_RBP, REG_RSI, REG_RDI,
@@ -141,6 +157,10 @@ static void on_fault(int sig, siginfo_t *info, void *context) {
     fault.trapno = (int32_t)g[REG_TRAPNO];
     fault.error_code = (uint64_t)g[REG_ERR];
     fault.fault_address = (uint64_t)(uintptr_t)info->si_addr;
+    // The interrupted FPU state: the kernel's frame starts with the FXSAVE layout.
+    const void *fpregs = ((ucontext_t *)context)->uc_mcontext.fpregs;
+    if (fpregs) memcpy(fault_fx, fpregs, sizeof fault_fx);
+    else memset(fault_fx, 0, sizeof fault_fx);
     siglongjmp(back_to_runner, 1);
 }
 
@@ -230,6 +250,29 @@ int native_run(const uint8_t *code, size_t length, const NativeState *input, Nat
     }
     release_faults(&saved_stack);
     return 0;
+}
+
+int native_run_vector(const uint8_t *code, size_t length, const NativeState *input,
+                      const uint8_t fx_in[NATIVE_FXSAVE_SIZE], NativeResult *out, uint8_t fx_out[NATIVE_FXSAVE_SIZE]) {
+    memcpy(native_fx_input, fx_in, sizeof native_fx_input);
+    native_fx_load = 1;
+    int error = native_run(code, length, input, out);
+    native_fx_load = 0;
+    if (error) return error;
+    if (out->signal) {
+        memcpy(fx_out, fault_fx, NATIVE_FXSAVE_SIZE);
+        // The handler left by siglongjmp, so the exit stub did not restore the host's state.
+        __asm__ volatile("fxrstor %0" : : "m"(*(const uint8_t (*)[NATIVE_FXSAVE_SIZE])native_fx_host));
+    } else {
+        memcpy(fx_out, native_fx_output, NATIVE_FXSAVE_SIZE);
+    }
+    return 0;
+}
+
+void native_fxsave(uint8_t out[NATIVE_FXSAVE_SIZE]) {
+    static uint8_t image[NATIVE_FXSAVE_SIZE] __attribute__((aligned(16)));
+    __asm__ volatile("fxsave %0" : "=m"(image));
+    memcpy(out, image, NATIVE_FXSAVE_SIZE);
 }
 
 int native_address_is_mapped(uint64_t address) {

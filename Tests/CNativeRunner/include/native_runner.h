@@ -37,6 +37,10 @@ typedef struct NativeResult {
     uint64_t fault_address; // si_addr: the faulting data address for SIGSEGV/SIGBUS
 } NativeResult;
 
+// The x87, MMX, XMM and MXCSR state as FXSAVE lays it out (FCW at 0, FSW at 2, abridged FTW
+// at 4, MXCSR at 24, ST0-ST7 at 32 in 16-byte slots, XMM0-XMM15 at 160).
+#define NATIVE_FXSAVE_SIZE 512
+
 // Maps the code and data regions (once). Returns 0, or an errno value.
 int native_runner_setup(void);
 
@@ -46,6 +50,15 @@ uint8_t *native_data_region(void);
 // Copies `code` to NATIVE_CODE_ADDRESS, runs it from `input` (input->rip is ignored) and fills
 // `out`. Returns 0, or an errno value when the snippet cannot be installed.
 int native_run(const uint8_t *code, size_t length, const NativeState *input, NativeResult *out);
+
+// native_run with the vector and x87 state too: FXRSTOR of `fx_in` before the snippet, and the
+// FXSAVE image at its end (or at the faulting instruction) in `fx_out`. The host's own state is
+// put back afterwards.
+int native_run_vector(const uint8_t *code, size_t length, const NativeState *input,
+                      const uint8_t fx_in[NATIVE_FXSAVE_SIZE], NativeResult *out, uint8_t fx_out[NATIVE_FXSAVE_SIZE]);
+
+// The host's current FXSAVE image: a valid starting point for `fx_in`.
+void native_fxsave(uint8_t out[NATIVE_FXSAVE_SIZE]);
 
 // 1 when `address` lies in a mapped page of this process, else 0.
 int native_address_is_mapped(uint64_t address);

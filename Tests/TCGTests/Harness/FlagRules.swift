@@ -90,6 +90,9 @@ enum FlagRules {
              .movzx, .movsxd, .lea, .bswap, .cbw, .cwde, .cdqe, .cwd, .cdq, .cqo, .cld, .std, .nop, .ud2,
              .invalid, .loop, .jrcxz, .xlat, .movbe, .mulx, .pdep, .pext, .rorx, .sarx, .shlx, .shrx, .crc32:
             return none
+        case .simd:
+            // Set per instruction by the SIMD cases (SIMDInsn).
+            return none
         }
     }
 

@@ -21,6 +21,8 @@ enum Mnemonic: String, CaseIterable {
     case adcx, adox, crc32
     /// Raw bytes of an opcode that is undefined in 64-bit mode.
     case invalid
+    /// An SSE, MMX or x87 instruction: the SIMD cases give its flag effect themselves.
+    case simd
 }
 
 /// How a shift or rotate gets its count: the flags it leaves depend on it.

@@ -76,6 +76,8 @@ struct Outcome {
     var state: MachineState
     var stop: Stop
     var data: [UInt8]
+    /// The FXSAVE image (x87, MMX, XMM, MXCSR) at the end, for runs that carried one in.
+    var vector: [UInt8]? = nil
 }
 
 func hex(_ value: UInt64) -> String { String(value, radix: 16) }

@@ -4,7 +4,9 @@ import TCG
 /// Mimic: runs the same snippet, followed by HLT, at the same guest address, on a fresh engine
 /// and guest memory per run (no translation survives from one snippet to the next).
 enum MimicCPU {
-    static func run(code: [UInt8], input: MachineState, data: [UInt8], accel: Accel) -> Outcome {
+    /// `vector`, an FXSAVE image, sets the guest's x87, XMM and MXCSR state when given, and the
+    /// outcome then carries the image of the state at the end.
+    static func run(code: [UInt8], input: MachineState, data: [UInt8], accel: Accel, vector: [UInt8]? = nil) -> Outcome {
         let memory: GuestMemory
         let engine: Engine
         do {
@@ -25,6 +27,7 @@ enum MimicCPU {
         cpu.pointee.flags = status.reduce(0) { $0 | bit(input.flags, $1.0) << $1.1 }
         cpu.pointee.df = bit(input.flags, .df)
         cpu.pointee.exception = UInt64(MIMIC_EXC_NONE)
+        if let vector { VectorImage.store(vector, into: cpu) }
 
         let reason = engine.run()
 
@@ -45,7 +48,8 @@ enum MimicCPU {
         case .syscall:
             stop = .other("syscall")
         }
-        return Outcome(state: final, stop: stop, data: memory.read(Layout.dataSize, at: Layout.data))
+        return Outcome(state: final, stop: stop, data: memory.read(Layout.dataSize, at: Layout.data),
+                       vector: vector == nil ? nil : VectorImage.load(from: cpu))
     }
 
     /// Snippets are tiny: a small code buffer keeps a fresh engine per case cheap.

@@ -43,7 +43,9 @@ enum NativeCPU {
     /// Runs `code` from `input` with the data region holding `data`. A snippet that runs to its
     /// end reports rip as `Layout.code + code.count + 1`, where Mimic stops after the HLT that
     /// ends the same snippet there.
-    static func run(code: [UInt8], input: MachineState, data: [UInt8]) -> Outcome {
+    /// `vector`, an FXSAVE image, is loaded before the snippet when given, and the outcome then
+    /// carries the image the snippet ended with.
+    static func run(code: [UInt8], input: MachineState, data: [UInt8], vector: [UInt8]? = nil) -> Outcome {
         precondition(data.count == Layout.dataSize)
         let region = native_data_region()!
         data.withUnsafeBytes { region.update(from: $0.bindMemory(to: UInt8.self).baseAddress!, count: data.count) }
@@ -54,7 +56,11 @@ enum NativeCPU {
         }
         state.rflags = input.flags.rflagsImage
         var result = NativeResult()
-        let status = code.withUnsafeBufferPointer { native_run($0.baseAddress, $0.count, &state, &result) }
+        var vectorOut = [UInt8](repeating: 0, count: Int(NATIVE_FXSAVE_SIZE))
+        let status = code.withUnsafeBufferPointer { code in
+            guard let vector else { return native_run(code.baseAddress, code.count, &state, &result) }
+            return native_run_vector(code.baseAddress, code.count, &state, vector, &result, &vectorOut)
+        }
 
         let after = Array(UnsafeBufferPointer(start: region, count: Layout.dataSize))
         if status != 0 {
@@ -77,6 +83,6 @@ enum NativeCPU {
         default:
             stop = .other("signal \(result.signal)")
         }
-        return Outcome(state: final, stop: stop, data: after)
+        return Outcome(state: final, stop: stop, data: after, vector: vector == nil ? nil : vectorOut)
     }
 }
