@@ -14,7 +14,7 @@ final class CorpusProgramTests: XCTestCase {
     func testProgramsAreDeterministicNatively() throws {
         guard CorpusToolchain.gcc != nil else { throw XCTSkip("gcc not found: the corpus programs cannot be built") }
         for program in ["stdio", "malloc", "strtod", "libm", "setjmp", "sort", "strings", "signals", "sigaltstack",
-                        "process", "fileio", "time", "smc", "mmap", "fp", "env", "cpu_probe"] {
+                        "process", "fileio", "time", "smc", "mmap", "fp", "fptrap", "env", "cpu_probe"] {
             try CorpusCheck.deterministic(program)
         }
         try CorpusCheck.deterministic("die", arguments: ["segv"])
@@ -50,6 +50,7 @@ final class CorpusProgramTests: XCTestCase {
     func testSelfModifyingCode() throws { try CorpusCheck.compare("smc") }
     func testMemoryMappings() throws { try CorpusCheck.compare("mmap") }
     func testFloatingPointAndVectors() throws { try CorpusCheck.compare("fp") }
+    func testFloatingPointTraps() throws { try CorpusCheck.compare("fptrap") }
 
     func testArgumentsEnvironmentAuxv() throws {
         try CorpusCheck.compare("env", arguments: ["one", "two words", "", "--flag", "ünïcode"])
