@@ -50,6 +50,8 @@ struct BlockCompiler {
         case pageFault(Label, address: GPR, write: Bool, pc: UInt64)
         /// A helper set `exception`: leave at the instruction that called it.
         case raised(Label, pc: UInt64)
+        /// A software-TLB miss of a system-mode access (Lower+Memory.swift).
+        case tlbMiss(TLBMiss)
     }
 
     /// The working arrays come from `arena` and live until the caller releases it.

@@ -93,6 +93,8 @@ extension BlockCompiler {
                 asm.bind(label)
                 storeRIP(pc)
                 emitExit(Int32(MIMIC_EXIT_EXCEPTION))
+            case .tlbMiss(let miss):
+                emitTLBMiss(miss)
             }
         }
     }

@@ -77,6 +77,18 @@ extension BlockCompiler {
     static let tlbReadTag = Int32(MemoryLayout<MimicTLBEntry>.offset(of: \.read_tag)!)
     static let tlbWriteTag = Int32(MemoryLayout<MimicTLBEntry>.offset(of: \.write_tag)!)
     static let tlbAddend = Int32(MemoryLayout<MimicTLBEntry>.offset(of: \.addend)!)
+    /// What the out-of-line miss path of one access needs (emitted with the block's stubs).
+    struct TLBMiss {
+        var label: Label
+        var resume: Label
+        var helper: Int
+        /// Helper arguments after the CPU state: a register's value, or a constant.
+        var arguments: [(GPR?, UInt64)]
+        var result: GPR?
+        var result32: Bool
+        var pc: UInt64
+    }
+
     /// The registers a miss saves around its helper call: every caller-saved one, so the
     /// allocator's view is the same after the access whichever way it went.
     static let missSaved: [GPR] = [.rax, .rcx, .rdx, .rsi, .rdi, .r8, .r9, .r10, .r11]
@@ -93,15 +105,16 @@ extension BlockCompiler {
         asm.alu(.and, .b64, page, imm: -4096)
         let table = Self.tlbOffset + (memOp.isUser ? Int32(MIMIC_TLB_USER) * 32 : 0)
         asm.alu(.cmp, .b64, page, Mem(.r14, index: entry, table + (write ? Self.tlbWriteTag : Self.tlbReadTag)))
-        asm.jcc(.ne, miss, short: true)
+        asm.jcc(.ne, miss)
         return table
     }
 
-    /// The miss path: saves the caller-saved registers, calls the access helper with the
-    /// values `arguments` names (registers are read from their saved copies), stores the
-    /// result into `result`'s saved copy (or register), restores, and leaves through the
-    /// exception stub when the helper raised.
-    mutating func emitTLBMiss(helper: Int, arguments: [(GPR?, UInt64)], result: GPR?) {
+    /// The miss path, out of line: saves the caller-saved registers, calls the access helper
+    /// with the values `arguments` names (registers are read from their saved copies), puts
+    /// the result into `result`'s saved copy (or register), restores, leaves through the
+    /// exception stub when the helper raised, and goes back to `resume`.
+    mutating func emitTLBMiss(_ miss: TLBMiss) {
+        asm.bind(miss.label)
         let saved = Self.missSaved
         for r in saved { asm.push(r) }
         asm.alu(.sub, .b64, .rsp, imm: 8)
@@ -109,7 +122,7 @@ extension BlockCompiler {
             saved.firstIndex(of: r).map { Int32(8 + (saved.count - 1 - $0) * 8) }
         }
         let argumentRegisters = BlockCompiler.argumentRegisters
-        for (i, (register, constant)) in arguments.enumerated() {
+        for (i, (register, constant)) in miss.arguments.enumerated() {
             let target = argumentRegisters[i]
             if let register {
                 if let s = slot(register) { asm.mov(.b64, target, Mem(.rsp, s)) } else { asm.mov(.b64, target, register) }
@@ -118,7 +131,7 @@ extension BlockCompiler {
             }
         }
         asm.mov(.b64, .rdi, .r14)
-        let function = UInt(bitPattern: unsafeBitCast(Helpers[helper].function, to: UnsafeRawPointer.self))
+        let function = UInt(bitPattern: unsafeBitCast(Helpers[miss.helper].function, to: UnsafeRawPointer.self))
         let rel = Int(bitPattern: function) - Int(bitPattern: asm.origin) - (asm.offset + 5)
         if Int64(rel).fitsInt32 {
             asm.call(absolute: function)
@@ -126,15 +139,25 @@ extension BlockCompiler {
             asm.movImm64(.rax, UInt64(function))
             asm.call(.rax)
         }
-        if let result {
+        if let result = miss.result {
+            if miss.result32 { asm.mov(.b32, .rax, .rax) }
             if let s = slot(result) { asm.mov(.b64, Mem(.rsp, s), .rax) } else { asm.mov(.b64, result, .rax) }
         }
         asm.alu(.add, .b64, .rsp, imm: 8)
         for r in saved.reversed() { asm.pop(r) }
-        let raised = asm.newLabel()
-        stubs.append(.raised(raised, pc: currentPC))
         asm.alu(.cmp, .b64, Mem(.r14, StateField.exception), imm: Int32(MIMIC_EXC_NONE))
-        asm.jcc(.ne, raised)
+        asm.jcc(.e, miss.resume)
+        storeRIPForMiss(miss.pc)
+        emitExit(Int32(MIMIC_EXIT_EXCEPTION))
+    }
+
+    private mutating func storeRIPForMiss(_ pc: UInt64) {
+        if Int64(bitPattern: pc).fitsInt32 {
+            asm.mov(.b64, Mem(.r14, StateField.rip), imm: Int32(truncatingIfNeeded: pc))
+        } else {
+            asm.loadImmediate(.rax, pc)
+            asm.mov(.b64, Mem(.r14, StateField.rip), .rax)
+        }
     }
 
     mutating func lowerPagedLoad(_ inst: Inst) {
@@ -145,11 +168,10 @@ extension BlockCompiler {
         let table = emitTLBProbe(ra, inst.memOp, write: false, entry: entry, page: page, miss: miss)
         asm.mov(.b64, page, Mem(.r14, index: entry, table + Self.tlbAddend))
         emitLoad(rd, Mem(page, index: ra), inst.memOp, inst.type)
-        asm.jmp(done)
-        asm.bind(miss)
-        emitTLBMiss(helper: Int(inst.imm), arguments: [(ra, 0), (nil, UInt64(inst.memOp.raw))], result: rd)
-        if inst.type == .i32 { asm.mov(.b32, rd, rd) }
         asm.bind(done)
+        stubs.append(.tlbMiss(TLBMiss(label: miss, resume: done, helper: Int(inst.imm),
+                                      arguments: [(ra, 0), (nil, UInt64(inst.memOp.raw))], result: rd,
+                                      result32: inst.type == .i32, pc: currentPC)))
         finish(inst, rd)
     }
 
@@ -167,11 +189,11 @@ extension BlockCompiler {
         let table = emitTLBProbe(ra, inst.memOp, write: true, entry: entry, page: page, miss: miss)
         asm.mov(.b64, page, Mem(.r14, index: entry, table + Self.tlbAddend))
         if let immediate { asm.mov(w, Mem(page, index: ra), imm: immediate) } else { asm.mov(w, Mem(page, index: ra), rv!) }
-        asm.jmp(done)
-        asm.bind(miss)
-        let value: (GPR?, UInt64) = rv.map { ($0, 0) } ?? (nil, alloc.constValue(inst.a1))
-        emitTLBMiss(helper: Int(inst.imm), arguments: [(ra, 0), value, (nil, UInt64(inst.memOp.raw))], result: nil)
         asm.bind(done)
+        let value: (GPR?, UInt64) = rv.map { ($0, 0) } ?? (nil, alloc.constValue(inst.a1))
+        stubs.append(.tlbMiss(TLBMiss(label: miss, resume: done, helper: Int(inst.imm),
+                                      arguments: [(ra, 0), value, (nil, UInt64(inst.memOp.raw))], result: nil,
+                                      result32: false, pc: currentPC)))
         releaseDeadInputs(inst)
     }
 }
