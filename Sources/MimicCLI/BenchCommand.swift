@@ -77,9 +77,9 @@ public struct BenchCommand: ParsableCommand {
         progress.finish()
 
         let report = BenchReport(workloads: workloads, configurations: configurations, cells: cells, runs: runCount)
-        print(BenchTable.render(report), terminator: "")
+        print(BenchTable.render(report, net: !quick), terminator: "")
         var markdown = BenchTable.markdown(report)
-        if workloads.contains(where: { $0.kind == .startup }) && workloads.count > 1 {
+        if !quick && workloads.contains(where: { $0.kind == .startup }) && workloads.count > 1 {
             markdown += "\nNet of startup:\n\n" + BenchTable.markdown(report, net: true)
         }
         let files: [(String, String)] = [("bench.csv", BenchCSV.render(report)), ("bench.svg", BenchChart.render(report)),

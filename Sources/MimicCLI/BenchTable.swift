@@ -4,11 +4,13 @@ import Foundation
 /// or the reason it was skipped), then a workload × configuration summary of the ratios with the
 /// geometric mean over the ring-3 workloads. The summary also renders as a Markdown table.
 enum BenchTable {
-    static func render(_ report: BenchReport) -> String {
+    /// `net`: also the summary net of startup (when there is a startup row; at --quick sizes the
+    /// work is too short for the difference to mean much).
+    static func render(_ report: BenchReport, net: Bool = true) -> String {
         var out = details(report) + "\n"
         out += "Time relative to native (median of \(report.runs) run\(report.runs == 1 ? "" : "s"); lower is faster):\n\n"
         out += aligned(summary(report))
-        if report.workloads.contains(where: { $0.kind == .startup }) && report.workloads.count > 1 {
+        if net && report.workloads.contains(where: { $0.kind == .startup }) && report.workloads.count > 1 {
             out += "\nNet of startup: (time - the configuration's startup time) / (native - native startup):\n\n"
             out += aligned(summary(report, net: true))
         }
