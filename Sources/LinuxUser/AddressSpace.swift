@@ -169,9 +169,24 @@ public final class AddressSpace {
 
     /// Maps fresh zero pages over [start, start + length) (page aligned), replacing what was there.
     public func mapAnonymous(_ mapping: GuestMapping) {
-        memory.protect(mapping.start, mapping.end - mapping.start, .none)
-        if !mapping.access.isEmpty { memory.protect(mapping.start, mapping.end - mapping.start, mapping.access) }
+        let length = mapping.end - mapping.start
+        memory.protect(mapping.start, length, .none)
+        if !mapping.access.isEmpty { giveFreshPages(mapping.start, length, mapping.access) }
         insertRecord(mapping)
+    }
+
+    /// Gives pages just unmapped (no flags, no code) the access `access` with one host call:
+    /// `GuestMemory.protect` changes the host protection page by page, which costs a system
+    /// call per 4 KiB of a large mapping.
+    private func giveFreshPages(_ start: UInt64, _ length: UInt64, _ access: GuestMemory.PageAccess) {
+        guard let flags = memory.pageFlags else { return }
+        (flags + Int(start / AddressSpace.pageSize)).update(repeating: access.rawValue, count: Int(length / AddressSpace.pageSize))
+        // The host protection GuestMemory derives from page flags: readable when the guest may
+        // read or run the page (the translator reads code), writable when it may write.
+        var protection = PROT_NONE
+        if !access.isDisjoint(with: [.read, .execute]) { protection |= PROT_READ }
+        if access.contains(.write) { protection |= PROT_READ | PROT_WRITE }
+        mprotect(host(start), Int(length), protection)
     }
 
     /// Moves a host mapping of `mapping`'s length at `hostAddress` (a file or shared memory the

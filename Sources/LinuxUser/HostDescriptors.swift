@@ -3,10 +3,21 @@ import Glibc
 #endif
 
 /// Mimic's own host file descriptors, kept out of the guest's way: a guest's open() must get
-/// the number it would get natively, so descriptors Mimic opens (code buffers) move above
-/// `floor`, where programs do not look.
+/// the number it would get natively, so descriptors Mimic opens (code buffers) move to the top
+/// of the descriptor range, and the guest's calls on them fail with EBADF.
 enum HostDescriptors {
-    static let floor: Int32 = 1000
+    /// Just below the open-files limit (capped, as the kernel sizes its table by the highest
+    /// descriptor).
+    static let floor: Int32 = {
+        var limit = rlimit()
+        guard getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return 1000 }
+        return Int32(max(64, min(limit.rlim_cur, 65536) - 32))
+    }()
+
+    /// The descriptors moved above `floor`.
+    nonisolated(unsafe) static var owned = Set<Int32>()
+
+    static func isMimics(_ fd: Int32) -> Bool { fd >= floor && owned.contains(fd) }
 
     /// The descriptors open now.
     static func open() -> Set<Int32> {
@@ -25,7 +36,10 @@ enum HostDescriptors {
     static func moveAbove(_ before: Set<Int32>) {
         for fd in open().subtracting(before) where fd < floor {
             let moved = fcntl(fd, F_DUPFD_CLOEXEC, floor)
-            if moved >= 0 { close(fd) }
+            if moved >= 0 {
+                close(fd)
+                owned.insert(moved)
+            }
         }
     }
 }

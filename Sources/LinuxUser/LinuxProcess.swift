@@ -91,11 +91,18 @@ public final class LinuxProcess {
         cpu.pointee.rip = entry
         signals = SignalState.inherited()
         setRegister(MIMIC_RSP, initialStack.stackPointer)
+        mirrorAllDispositions()
     }
 
     /// Runs the program to its end: exits with its status, or dies of its signal.
     public func run() -> Never {
         while true {
+            guard cpu.pointee.rip < space.size else {
+                // A jump out of the address space: the fetch faults there.
+                raiseFault(vector: Int(MIMIC_EXC_PF), errorCode: 0x10, address: cpu.pointee.rip)
+                deliverSignals()
+                continue
+            }
             switch engine.run() {
             case .syscall:
                 serviceSyscall()

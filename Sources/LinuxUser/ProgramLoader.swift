@@ -111,7 +111,8 @@ public enum ProgramLoader {
         var bias: UInt64 = 0
         if positionIndependent {
             let base = base ?? space.programBase
-            let align = max(page, ordered.map(\.alignment).filter { $0 & ($0 - 1) == 0 }.max() ?? page)
+            var align = page
+            for ph in ordered where ph.alignment > align && ph.alignment & (ph.alignment - 1) == 0 { align = ph.alignment }
             guard align <= 1 << 30 else { throw LoadError("\(name): segment alignment 0x\(String(align, radix: 16)) is too large") }
             bias = ((base + align - 1) & ~(align - 1)) &- low
             guard base < space.mmapTop, high - low <= space.mmapTop - base, align < space.mmapTop - base - (high - low) else { throw LoadError("\(name): the program's segments span too much memory") }
@@ -120,8 +121,10 @@ public enum ProgramLoader {
         }
         guard let highPage = AddressSpace.pageUp(high + bias) else { throw LoadError("\(name): segments do not fit the address space") }
 
-        // Fresh writable pages for every segment, the file bytes copied in, then each page
-        // given the union of the access of the segments on it.
+        // Fresh writable pages for every segment, the file's pages copied in as Linux maps
+        // them (whole pages, so bytes past p_filesz on its last page are the file's, zeroed
+        // only in a writable segment), then each page given the union of the access of the
+        // segments on it.
         let span = (low + bias, highPage)
         guard space.isFree(span.0, span.1) else { throw LoadError("\(name): segments overlap memory already mapped") }
         var pageAccess: [UInt64: GuestMemory.PageAccess] = [:]
@@ -129,9 +132,15 @@ public enum ProgramLoader {
             let start = AddressSpace.pageDown(ph.virtualAddress + bias)
             let end = AddressSpace.pageUp(ph.virtualAddress + bias + ph.memorySize)!
             space.memory.protect(start, end - start, [.read, .write])
-            let bytes = elf.bytes
-            bytes.withUnsafeBytes { file in
-                space.host(ph.virtualAddress + bias).copyMemory(from: file.baseAddress! + Int(ph.offset), byteCount: Int(ph.fileSize))
+            let fileStart = AddressSpace.pageDown(ph.offset)
+            let fileEnd = ph.fileSize == 0 ? fileStart : min(AddressSpace.pageUp(ph.offset + ph.fileSize)!, fileSize)
+            elf.bytes.withUnsafeBytes { file in
+                space.host(start).copyMemory(from: file.baseAddress! + Int(fileStart), byteCount: Int(fileEnd - fileStart))
+            }
+            if ph.flags & ELFProgramHeader.writable != 0, ph.memorySize > ph.fileSize {
+                let zeroStart = ph.virtualAddress + bias + ph.fileSize
+                let zeroEnd = min(AddressSpace.pageUp(zeroStart)!, end)
+                space.host(zeroStart).initializeMemory(as: UInt8.self, repeating: 0, count: Int(zeroEnd - zeroStart))
             }
             var access: GuestMemory.PageAccess = []
             if ph.flags & ELFProgramHeader.readable != 0 { access.insert(.read) }

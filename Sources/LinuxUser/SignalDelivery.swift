@@ -22,7 +22,7 @@ extension LinuxProcess {
             let deliverable = signals.pending & ~signals.blocked
             if deliverable == 0 { break }
             let sig = Int32(deliverable.trailingZeroBitCount + 1)
-            signals.pending &= ~SignalState.bit(sig)
+            dequeueSignal(sig)
             let info = signals.pendingInfo[Int(sig)]
             let action = signals.actions[Int(sig)]
             switch action.handler {

@@ -54,6 +54,9 @@ struct SignalState {
     var blocked: UInt64 = 0
     var pending: UInt64 = 0
     var pendingInfo = [[UInt8]](repeating: [], count: 65)
+    /// Instances of each pending real-time signal (they queue; standard signals do not).
+    var queued = [Int](repeating: 0, count: 65)
+    static let firstRealTime: Int32 = 32
     var alternateStack = AlternateStack()
     /// rt_sigsuspend's caller's mask, restored by the handler's frame (or when none runs).
     var maskBeforeSuspend: UInt64?
@@ -107,10 +110,35 @@ extension LinuxProcess {
         }
     }
 
+    /// Gives every host signal the disposition that mirrors the guest's: Mimic's runtime may
+    /// have installed handlers of its own (the Swift backtracer's, for SIGABRT, SIGILL...),
+    /// which must not see the guest's signals. SIGSEGV and SIGBUS stay the engine's.
+    func mirrorAllDispositions() {
+        for sig in Int32(1)...64 where SignalState.bit(sig) & SignalState.unblockable == 0 && sig != SIGSEGV && sig != SIGBUS {
+            if SignalState.bit(sig) & SignalState.synchronous != 0 {
+                var host = GuestSigaction()
+                _ = withUnsafeMutablePointer(to: &host) { hostSyscall(.rt_sigaction, Int(sig), hostArgument($0), 0, 8) }
+            } else {
+                mirrorDisposition(sig)
+            }
+        }
+    }
+
     /// Makes `sig` pending with `info` (128 bytes of siginfo).
-    func queueSignal(_ sig: Int32, info: [UInt8]) {
+    func queueSignal(_ sig: Int32, info: [UInt8], count: Int = 1) {
         signals.pending |= SignalState.bit(sig)
         signals.pendingInfo[Int(sig)] = info
+        if sig >= SignalState.firstRealTime { signals.queued[Int(sig)] += count }
+    }
+
+    /// Takes one instance of pending `sig`: the bit stays while real-time instances remain.
+    func dequeueSignal(_ sig: Int32) {
+        if sig >= SignalState.firstRealTime, signals.queued[Int(sig)] > 1 {
+            signals.queued[Int(sig)] -= 1
+            return
+        }
+        signals.queued[Int(sig)] = 0
+        signals.pending &= ~SignalState.bit(sig)
     }
 
     /// A siginfo for a signal sent by a process (SI_USER): signo, code, pid, uid.
@@ -133,7 +161,7 @@ extension LinuxProcess {
             taken &= taken - 1
             var info = [UInt8](repeating: 0, count: 128)
             info.withUnsafeMutableBytes { mimic_signal_recorded_info(sig, $0.baseAddress) }
-            queueSignal(sig, info: info)
+            queueSignal(sig, info: info, count: max(1, Int(mimic_signal_take_count(sig))))
         }
     }
 

@@ -34,11 +34,8 @@ extension LinuxProcess {
         let oldEnd = AddressSpace.pageUp(current)!
         if newEnd > oldEnd {
             guard space.isFree(oldEnd, newEnd) else { return Int64(current) }
-            if oldEnd > space.brkStart {
-                space.extend(space.brkStart, from: oldEnd, to: newEnd)
-            } else {
-                space.mapAnonymous(GuestMapping(start: oldEnd, end: newEnd, access: [.read, .write], name: "[heap]"))
-            }
+            // Fresh read-write pages; the record merges with the heap before them.
+            space.mapAnonymous(GuestMapping(start: oldEnd, end: newEnd, access: [.read, .write], name: "[heap]"))
         } else if newEnd < oldEnd {
             space.unmap(newEnd, oldEnd)
         }

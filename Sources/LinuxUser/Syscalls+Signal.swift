@@ -18,6 +18,7 @@ extension LinuxProcess {
             if new.handler == GuestSigaction.ignoreHandler
                 || (new.handler == GuestSigaction.defaultHandler && SignalState.bit(sig) & SignalState.ignoredByDefault != 0) {
                 signals.pending &= ~SignalState.bit(sig)
+                signals.queued[Int(sig)] = 0
             }
             mirrorDisposition(sig)
         }

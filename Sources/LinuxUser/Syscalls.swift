@@ -14,6 +14,9 @@ extension LinuxProcess {
             logUnimplemented("syscall \(number) at 0x" + String(cpu.pointee.rip - 2, radix: 16))
             throw Errno(ENOSYS)
         }
+        if LinuxProcess.takesDescriptor.contains(call), HostDescriptors.isMimics(a.int(0)) { throw Errno(EBADF) }
+        if call == .mmap, a[3] & LinuxProcess.mapAnonymous == 0, HostDescriptors.isMimics(a.int(4)) { throw Errno(EBADF) }
+        if call == .dup2 || call == .dup3, HostDescriptors.isMimics(a.int(1)) { throw Errno(EBADF) }
         switch call {
         // Data transfer
         case .read, .pread64, .getdents64, .getdents:
@@ -239,6 +242,13 @@ extension LinuxProcess {
             throw Errno(ENOSYS)
         }
     }
+
+    /// Calls whose first argument is a descriptor: on Mimic's own they fail with EBADF.
+    static let takesDescriptor: Set<SyscallNumber> = [
+        .read, .pread64, .getdents64, .getdents, .write, .pwrite64, .readv, .preadv, .preadv2, .writev, .pwritev,
+        .pwritev2, .close, .dup, .dup2, .dup3, .lseek, .fsync, .fdatasync, .ftruncate, .fchmod, .fchown, .flock,
+        .fadvise64, .fallocate, .fstat, .fstatfs, .ioctl, .fcntl, .fchdir,
+    ]
 
     /// An (address, length pointer) pair the call fills (accept, getsockname, getsockopt...):
     /// the length is read first, then both checked for writing.

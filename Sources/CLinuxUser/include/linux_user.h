@@ -17,6 +17,9 @@ int mimic_signal_catch(int sig, int flags);
 // The signals recorded since the last call (bit sig-1 for signal sig), cleared atomically.
 uint64_t mimic_signal_take_pending(void);
 
+// How many times `sig` was recorded since the last call (real-time signals queue), cleared.
+uint32_t mimic_signal_take_count(int sig);
+
 // Copies the 128-byte siginfo recorded with `sig` (1...64) to `out`.
 void mimic_signal_recorded_info(int sig, void *out);
 
