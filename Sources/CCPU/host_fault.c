@@ -17,13 +17,13 @@ typedef struct Region {
 
 enum { REGION_SLOTS = 256 };
 static Region regions[REGION_SLOTS];
-static struct sigaction previous_segv, previous_bus;
+static struct sigaction previous_segv, previous_bus, previous_fpe;
 static atomic_int installed;
 
 // Passes a fault that is not a guest access on to whoever handled the signal before Mimic,
 // or to the default action (the process dies of the signal, as it would have without Mimic).
 static void forward(int sig, siginfo_t *info, void *context) {
-    struct sigaction *previous = sig == SIGBUS ? &previous_bus : &previous_segv;
+    struct sigaction *previous = sig == SIGBUS ? &previous_bus : sig == SIGFPE ? &previous_fpe : &previous_segv;
     if (previous->sa_flags & SA_SIGINFO) {
         if (previous->sa_sigaction) { previous->sa_sigaction(sig, info, context); return; }
     } else if (previous->sa_handler != SIG_DFL && previous->sa_handler != SIG_IGN) {
@@ -48,7 +48,16 @@ static void handle(int sig, siginfo_t *info, void *context) {
         uintptr_t landing = kind == MIMIC_FAULT_REGION_BLOCKS ? regions[i].landing : (uintptr_t)frame[1];
         uintptr_t address = (uintptr_t)info->si_addr;
         uint64_t offset = (uint64_t)(address - (uintptr_t)cpu->mem_base);
-        if (sig == SIGSEGV && info->si_code == SI_KERNEL && kind == MIMIC_FAULT_REGION_THUNKS) {
+        if (sig == SIGFPE) {
+            // An unmasked floating-point exception of a guest instruction run as itself: #MF
+            // (x87, vector 16) or #XM (SSE, vector 19), as the hardware's trap number says.
+            if (kind != MIMIC_FAULT_REGION_THUNKS) break;
+            cpu->exception = (uint64_t)g[REG_TRAPNO] == 16 ? 16 : 19;
+            // #XM leaves the exception's flag in MXCSR, which held the guest's value.
+            if (cpu->exception == 19 && uc->uc_mcontext.fpregs) cpu->mxcsr = uc->uc_mcontext.fpregs->mxcsr;
+            cpu->error_code = 0;
+            cpu->fault_address = 0;
+        } else if (sig == SIGSEGV && info->si_code == SI_KERNEL && kind == MIMIC_FAULT_REGION_THUNKS) {
             // #GP from a guest instruction run as itself (a misaligned MOVAPS operand, say).
             cpu->exception = MIMIC_EXC_GP;
             cpu->error_code = 0;
@@ -80,6 +89,7 @@ int mimic_host_fault_install(void) {
     sigemptyset(&action.sa_mask);
     if (sigaction(SIGSEGV, &action, &previous_segv) != 0) return errno;
     if (sigaction(SIGBUS, &action, &previous_bus) != 0) return errno;
+    if (sigaction(SIGFPE, &action, &previous_fpe) != 0) return errno;
     return 0;
 }
 

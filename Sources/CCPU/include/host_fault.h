@@ -2,6 +2,7 @@
 // mem_base + guest address, and in user mode only the pages the guest mapped are accessible,
 // so generated code does not check each access: a forbidden one faults on the host, and this
 // SIGSEGV/SIGBUS handler turns it into a guest #PF by sending the faulting code to an exit.
+// SIGFPE from a thunk (an unmasked SSE or x87 exception) becomes #XM or #MF the same way.
 #ifndef MIMIC_HOST_FAULT_H
 #define MIMIC_HOST_FAULT_H
 
