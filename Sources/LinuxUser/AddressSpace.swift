@@ -171,14 +171,15 @@ public final class AddressSpace {
     public func mapAnonymous(_ mapping: GuestMapping) {
         let length = mapping.end - mapping.start
         memory.protect(mapping.start, length, .none)
-        if !mapping.access.isEmpty { giveFreshPages(mapping.start, length, mapping.access) }
+        if !mapping.access.isEmpty { setFreshAccess(mapping.start, length, mapping.access) }
         insertRecord(mapping)
     }
 
-    /// Gives pages just unmapped (no flags, no code) the access `access` with one host call:
+    /// Gives pages that hold no translated code (just mapped, or being loaded) the access
+    /// `access` with one host call:
     /// `GuestMemory.protect` changes the host protection page by page, which costs a system
     /// call per 4 KiB of a large mapping.
-    private func giveFreshPages(_ start: UInt64, _ length: UInt64, _ access: GuestMemory.PageAccess) {
+    func setFreshAccess(_ start: UInt64, _ length: UInt64, _ access: GuestMemory.PageAccess) {
         guard let flags = memory.pageFlags else { return }
         (flags + Int(start / AddressSpace.pageSize)).update(repeating: access.rawValue, count: Int(length / AddressSpace.pageSize))
         // The host protection GuestMemory derives from page flags: readable when the guest may

@@ -78,6 +78,8 @@ public final class LinuxProcess {
         guard UInt64(initialStack.bytes.count) < space.stackSize / 2 else { throw LoadError("\(program): argument list too long", status: 1) }
         space.memory.write(initialStack.bytes, at: initialStack.stackPointer)
 
+        let inheritedSignals = SignalState.inherited()
+        SignalState.mirrorAll(inheritedSignals)
         let descriptors = HostDescriptors.open()
         do {
             engine = try Engine(memory: space.memory, accel: options.accel, options: options.engine)
@@ -89,9 +91,8 @@ public final class LinuxProcess {
         HostDescriptors.moveAbove(descriptors)
         cpu = engine.cpu
         cpu.pointee.rip = entry
-        signals = SignalState.inherited()
+        signals = inheritedSignals
         setRegister(MIMIC_RSP, initialStack.stackPointer)
-        mirrorAllDispositions()
     }
 
     /// Runs the program to its end: exits with its status, or dies of its signal.

@@ -127,11 +127,15 @@ public enum ProgramLoader {
         // segments on it.
         let span = (low + bias, highPage)
         guard space.isFree(span.0, span.1) else { throw LoadError("\(name): segments overlap memory already mapped") }
-        var pageAccess: [UInt64: GuestMemory.PageAccess] = [:]
+        for ph in ordered {
+            let start = AddressSpace.pageDown(ph.virtualAddress + bias)
+            space.setFreshAccess(start, AddressSpace.pageUp(ph.virtualAddress + bias + ph.memorySize)! - start, [.read, .write])
+        }
+        var previous: (end: UInt64, access: GuestMemory.PageAccess) = (0, [])
+        var finalAccess: [(start: UInt64, end: UInt64, access: GuestMemory.PageAccess)] = []
         for ph in ordered {
             let start = AddressSpace.pageDown(ph.virtualAddress + bias)
             let end = AddressSpace.pageUp(ph.virtualAddress + bias + ph.memorySize)!
-            space.memory.protect(start, end - start, [.read, .write])
             let fileStart = AddressSpace.pageDown(ph.offset)
             let fileEnd = ph.fileSize == 0 ? fileStart : min(AddressSpace.pageUp(ph.offset + ph.fileSize)!, fileSize)
             elf.bytes.withUnsafeBytes { file in
@@ -146,21 +150,17 @@ public enum ProgramLoader {
             if ph.flags & ELFProgramHeader.readable != 0 { access.insert(.read) }
             if ph.flags & ELFProgramHeader.writable != 0 { access.insert(.write) }
             if ph.flags & ELFProgramHeader.executable != 0 { access.insert(.execute) }
-            var p = start
-            while p < end {
-                pageAccess[p, default: []].formUnion(access)
-                p += page
+            var first = start
+            if first < previous.end {
+                // A page shared with the previous segment gets what both allow.
+                finalAccess.append((first, first + page, access.union(previous.access)))
+                first += page
             }
-            space.record(GuestMapping(start: start, end: end, access: access, offset: AddressSpace.pageDown(ph.offset), name: name))
+            if first < end { finalAccess.append((first, end, access)) }
+            previous = (end, access)
+            space.record(GuestMapping(start: start, end: end, access: access, offset: fileStart, name: name))
         }
-        // Apply runs of pages with the same access in one call.
-        for (p, access) in pageAccess.sorted(by: { $0.key < $1.key }) {
-            if access.isEmpty {
-                space.changeAccess(p, p + page, [])
-            } else {
-                space.memory.protect(p, page, access)
-            }
-        }
+        for range in finalAccess { space.setFreshAccess(range.start, range.end - range.start, range.access) }
 
         // AT_PHDR: PT_PHDR if present, else the loaded bytes that hold e_phoff.
         let phoff = UInt64(elf.bytes[32...39].reversed().reduce(0) { $0 << 8 | UInt64($1) })

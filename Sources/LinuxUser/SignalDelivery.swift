@@ -56,6 +56,27 @@ extension LinuxProcess {
         }
     }
 
+    /// si_code of a floating-point exception, from the unmasked exception flags (x87 status
+    /// and control words, or MXCSR), in Linux's order of precedence.
+    func floatingPointCode(x87: Bool) -> Int32 {
+        let raised: UInt32
+        if x87 {
+            let (control, status) = withUnsafeBytes(of: &cpu.pointee.x87) {
+                (UInt32($0.load(fromByteOffset: 0, as: UInt16.self)), UInt32($0.load(fromByteOffset: 2, as: UInt16.self)))
+            }
+            raised = status & ~control & 0x7F
+        } else {
+            let mxcsr = cpu.pointee.mxcsr
+            raised = mxcsr & ~(mxcsr >> 7) & 0x3F
+        }
+        if raised & 0x41 != 0 { return 7 }   // FPE_FLTINV: invalid operation (or x87 stack fault)
+        if raised & 0x04 != 0 { return 3 }   // FPE_FLTDIV
+        if raised & 0x08 != 0 { return 4 }   // FPE_FLTOVF
+        if raised & 0x12 != 0 { return 5 }   // FPE_FLTUND: underflow or denormal
+        if raised & 0x20 != 0 { return 6 }   // FPE_FLTRES: precision
+        return 0
+    }
+
     /// Makes the SYSCALL instruction run again with its number in rax.
     func restartSyscall(_ number: UInt64) {
         cpu.pointee.rip -= 2
@@ -86,7 +107,7 @@ extension LinuxProcess {
         case Int32(MIMIC_EXC_DB):
             sig = SIGTRAP; code = 2  // TRAP_TRACE
         case 16, 19:  // #MF, #XM
-            sig = SIGFPE; code = 0
+            sig = SIGFPE; code = floatingPointCode(x87: vector == 16)
         case 17:  // #AC
             sig = SIGBUS; code = 1  // BUS_ADRALN
         default:  // #GP and the rest

@@ -99,8 +99,29 @@ extension LinuxProcess {
 
     /// Gives the host the disposition that mirrors the guest's for `sig`.
     func mirrorDisposition(_ sig: Int32) {
-        guard SignalState.bit(sig) & (SignalState.synchronous | SignalState.unblockable) == 0 else { return }
-        let action = signals.actions[Int(sig)]
+        SignalState.mirror(sig, signals.actions[Int(sig)])
+    }
+}
+
+extension SignalState {
+    /// Gives every host signal the disposition that mirrors the guest's: Mimic's runtime may
+    /// have installed handlers of its own (the Swift backtracer's, for SIGABRT, SIGILL...),
+    /// which must not see the guest's signals. Called before the engine installs its own
+    /// fault handlers.
+    static func mirrorAll(_ state: SignalState) {
+        for sig in Int32(1)...64 where bit(sig) & unblockable == 0 {
+            if bit(sig) & synchronous != 0 {
+                var host = GuestSigaction()
+                _ = withUnsafeMutablePointer(to: &host) { hostSyscall(.rt_sigaction, Int(sig), hostArgument($0), 0, 8) }
+            } else {
+                mirror(sig, state.actions[Int(sig)])
+            }
+        }
+    }
+
+    /// Gives the host the disposition that mirrors guest action `action` for `sig`.
+    static func mirror(_ sig: Int32, _ action: GuestSigaction) {
+        guard bit(sig) & (synchronous | unblockable) == 0 else { return }
         switch action.handler {
         case GuestSigaction.defaultHandler, GuestSigaction.ignoreHandler:
             var host = GuestSigaction(handler: action.handler)
@@ -109,20 +130,9 @@ extension LinuxProcess {
             _ = mimic_signal_catch(sig, Int32(action.flags & (GuestSigaction.noChildStop | GuestSigaction.noChildWait)))
         }
     }
+}
 
-    /// Gives every host signal the disposition that mirrors the guest's: Mimic's runtime may
-    /// have installed handlers of its own (the Swift backtracer's, for SIGABRT, SIGILL...),
-    /// which must not see the guest's signals. SIGSEGV and SIGBUS stay the engine's.
-    func mirrorAllDispositions() {
-        for sig in Int32(1)...64 where SignalState.bit(sig) & SignalState.unblockable == 0 && sig != SIGSEGV && sig != SIGBUS {
-            if SignalState.bit(sig) & SignalState.synchronous != 0 {
-                var host = GuestSigaction()
-                _ = withUnsafeMutablePointer(to: &host) { hostSyscall(.rt_sigaction, Int(sig), hostArgument($0), 0, 8) }
-            } else {
-                mirrorDisposition(sig)
-            }
-        }
-    }
+extension LinuxProcess {
 
     /// Makes `sig` pending with `info` (128 bytes of siginfo).
     func queueSignal(_ sig: Int32, info: [UInt8], count: Int = 1) {
