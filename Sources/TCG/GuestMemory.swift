@@ -89,24 +89,24 @@ public final class GuestMemory {
     @discardableResult
     public func protect(_ address: UInt64, _ length: UInt64, _ access: PageAccess) -> Bool {
         guard let pageFlags, let range = pageRange(address, length) else { return false }
-        for page in range {
-            let code = pageFlags[page] & GuestMemory.codeFlag
-            if access.isEmpty {
-                // Unmapped code must not run from the translation cache when something else is
-                // mapped here later.
-                if code != 0 { releaseCode(page: page) }
-                pageFlags[page] = 0
-            } else {
-                pageFlags[page] = access.rawValue | code
-            }
-        }
-        let start = base + Int(address & ~UInt64(GuestMemory.pageSize - 1))
+        // Pages of translated code in the range keep their mark (or, when unmapped, drop their
+        // translations: code unmapped must not run from the cache when something else is
+        // mapped here later).
+        let code = codePages.filter { range.contains($0) }
+        if access.isEmpty { for page in code { releaseCode(page: page) } }
+        (pageFlags + range.lowerBound).update(repeating: access.rawValue, count: range.count)
+        let start = base + range.lowerBound * GuestMemory.pageSize
         let bytes = range.count * GuestMemory.pageSize
         if access.isEmpty {
             // Drop the contents and return the host memory, keeping the reservation.
             mmap(start, bytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0)
         } else {
-            for page in range { applyHostProtection(page) }
+            // One host call for the range (a guest may map gigabytes), then the code pages.
+            mprotect(start, bytes, GuestMemory.hostProtection(access.rawValue))
+            for page in code {
+                pageFlags[page] |= GuestMemory.codeFlag
+                applyHostProtection(page)
+            }
         }
         return true
     }
@@ -179,12 +179,17 @@ public final class GuestMemory {
 
     private func applyHostProtection(_ page: Int) {
         guard let pageFlags else { return }
-        let flags = pageFlags[page]
+        mprotect(base + page * GuestMemory.pageSize, GuestMemory.pageSize, GuestMemory.hostProtection(pageFlags[page]))
+    }
+
+    /// The host protection for a page with `flags`: readable when the guest may read or run
+    /// it (the translator fetches), writable when the guest may write it and no code on it was
+    /// translated.
+    private static func hostProtection(_ flags: UInt8) -> Int32 {
         var protection: Int32 = PROT_NONE
-        // The host needs to read every page the guest may read or run (the translator fetches).
         if flags & UInt8(MIMIC_PAGE_READ | MIMIC_PAGE_EXEC) != 0 { protection |= PROT_READ }
         if flags & UInt8(MIMIC_PAGE_WRITE) != 0 && flags & GuestMemory.codeFlag == 0 { protection |= PROT_WRITE | PROT_READ }
-        mprotect(base + page * GuestMemory.pageSize, GuestMemory.pageSize, protection)
+        return protection
     }
 
     private func pageRange(_ address: UInt64, _ length: UInt64) -> Range<Int>? {
