@@ -42,7 +42,7 @@ static int intact(int i, size_t length) {
 
 int main(void) {
     unsigned long corrupt = 0, allocations = 0, reallocations = 0, frees = 0;
-    for (int round = 0; round < 20000; round++) {
+    for (int round = 0; round < 800; round++) {
         int i = (int)(next() % slots);
         uint64_t action = next() % 8;
         if (!blocks[i]) {
