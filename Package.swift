@@ -1,6 +1,8 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
+let optimizedInDebug: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
+
 let package = Package(
     name: "Mimic",
     platforms: [.macOS(.v14)],
@@ -21,11 +23,13 @@ let package = Package(
         // The translation pipeline, one concern per target.
         .target(name: "X86"),
         .target(name: "ELF"),
-        .target(name: "IR"),
+        // The interpreter and the IR semantics it calls are the portable backend: optimized even
+        // in debug builds, so `swift test` runs real programs under --accel interp in seconds.
+        .target(name: "IR", swiftSettings: optimizedInDebug),
         .target(name: "Lifter", dependencies: ["X86", "IR", "CCPU"]),
         .target(name: "Optimizer", dependencies: ["IR"]),
         .target(name: "Backend", dependencies: ["IR", "CFFI", "CCPU"]),
-        .target(name: "Interpreter", dependencies: ["IR", "CCPU"]),
+        .target(name: "Interpreter", dependencies: ["IR", "CCPU"], swiftSettings: optimizedInDebug),
         // SSE, MMX and x87 instructions run as themselves in small host thunks.
         .target(name: "HostThunks", dependencies: ["X86", "IR", "Backend", "CCPU"]),
         .target(name: "TCG", dependencies: ["X86", "IR", "Lifter", "Optimizer", "Backend", "Interpreter", "HostThunks", "CCPU", "Introspection"]),

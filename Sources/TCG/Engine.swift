@@ -322,6 +322,8 @@ public final class Engine {
         }
         let pageSize = UInt64(GuestMemory.pageSize)
         let first = pc & ~(pageSize - 1)
+        // Outside the address space nothing may be fetched: the block raises #PF at pc.
+        guard first < UInt64(memory.size) else { return (UnsafeRawBufferPointer(start: nil, count: 0), pc) }
         var end = first
         // A block is at most a few KiB of code; 16 pages bound the look-ahead for successors.
         while end < first + 16 * pageSize, let access = memory.access(at: end), access.contains(.execute) {
