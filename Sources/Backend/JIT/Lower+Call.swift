@@ -15,14 +15,7 @@ extension BlockCompiler {
         for i in 0..<4 where !inst.input(i).isNone {
             alloc.materialize(inst.input(i), into: Self.argumentRegisters[i], &asm)
         }
-        let target = UInt(bitPattern: unsafeBitCast(helper.function, to: UnsafeRawPointer.self))
-        let rel = Int(bitPattern: target) - Int(bitPattern: asm.origin) - (asm.offset + 5)
-        if Int64(rel).fitsInt32 {
-            asm.call(absolute: target)
-        } else {
-            asm.movImm64(.rax, UInt64(target))
-            asm.call(.rax)
-        }
+        emitCall(helper.function)
         if helper.flags.contains(.writesState) {
             for g in 0..<block.globalCount { alloc.invalidateGlobal(g) }
             asm.mov(.b64, .r15, Mem(.r14, StateField.memBase))
@@ -35,5 +28,17 @@ extension BlockCompiler {
         }
         if !inst.d0.isNone && inst.type == .i32 { asm.mov(.b32, .rax, .rax) }
         finish(inst, inst.d0.isNone ? nil : .rax)
+    }
+
+    /// A call of `function`: rel32 when the code buffer reaches it, else through rax.
+    mutating func emitCall(_ function: HelperFunction) {
+        let target = UInt(bitPattern: unsafeBitCast(function, to: UnsafeRawPointer.self))
+        let rel = Int(bitPattern: target) - Int(bitPattern: asm.origin) - (asm.offset + 5)
+        if Int64(rel).fitsInt32 {
+            asm.call(absolute: target)
+        } else {
+            asm.movImm64(.rax, UInt64(target))
+            asm.call(.rax)
+        }
     }
 }

@@ -99,7 +99,7 @@ extension BlockCompiler {
         }
     }
 
-    private mutating func storeRIP(_ pc: UInt64) {
+    mutating func storeRIP(_ pc: UInt64) {
         if Int64(bitPattern: pc).fitsInt32 {
             asm.mov(.b64, Mem(.r14, StateField.rip), imm: Int32(truncatingIfNeeded: pc))
         } else {

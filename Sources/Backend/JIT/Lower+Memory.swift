@@ -131,14 +131,7 @@ extension BlockCompiler {
             }
         }
         asm.mov(.b64, .rdi, .r14)
-        let function = UInt(bitPattern: unsafeBitCast(Helpers[miss.helper].function, to: UnsafeRawPointer.self))
-        let rel = Int(bitPattern: function) - Int(bitPattern: asm.origin) - (asm.offset + 5)
-        if Int64(rel).fitsInt32 {
-            asm.call(absolute: function)
-        } else {
-            asm.movImm64(.rax, UInt64(function))
-            asm.call(.rax)
-        }
+        emitCall(Helpers[miss.helper].function)
         if let result = miss.result {
             if miss.result32 { asm.mov(.b32, .rax, .rax) }
             if let s = slot(result) { asm.mov(.b64, Mem(.rsp, s), .rax) } else { asm.mov(.b64, result, .rax) }
@@ -147,17 +140,8 @@ extension BlockCompiler {
         for r in saved.reversed() { asm.pop(r) }
         asm.alu(.cmp, .b64, Mem(.r14, StateField.exception), imm: Int32(MIMIC_EXC_NONE))
         asm.jcc(.e, miss.resume)
-        storeRIPForMiss(miss.pc)
+        storeRIP(miss.pc)
         emitExit(Int32(MIMIC_EXIT_EXCEPTION))
-    }
-
-    private mutating func storeRIPForMiss(_ pc: UInt64) {
-        if Int64(bitPattern: pc).fitsInt32 {
-            asm.mov(.b64, Mem(.r14, StateField.rip), imm: Int32(truncatingIfNeeded: pc))
-        } else {
-            asm.loadImmediate(.rax, pc)
-            asm.mov(.b64, Mem(.r14, StateField.rip), .rax)
-        }
     }
 
     mutating func lowerPagedLoad(_ inst: Inst) {
