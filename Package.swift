@@ -67,9 +67,9 @@ let package = Package(
         .testTarget(name: "TCGTests", dependencies: ["TCG", "X86", "IR", "Lifter", "Optimizer", "Backend", "CCPU", "CNativeRunner", "TestSupport"],
                     exclude: ["Golden"]),
         .testTarget(name: "MachineTests", dependencies: ["Machine", "ELF"]),
-        .testTarget(name: "KVMTests", dependencies: ["KVM", "Machine"]),
+        .testTarget(name: "KVMTests", dependencies: ["KVM", "Machine", "TestSupport"]),
         .testTarget(name: "GDBStubTests", dependencies: ["GDBStub"]),
-        .testTarget(name: "SystemTCGTests", dependencies: ["SystemTCG", "TCG", "Lifter", "Machine", "KVM", "CCPU", "IR"]),
+        .testTarget(name: "SystemTCGTests", dependencies: ["SystemTCG", "TCG", "Lifter", "Machine", "KVM", "CCPU", "IR", "TestSupport"]),
         .testTarget(name: "LinuxUserTests", dependencies: ["LinuxUser", "ELF", "TCG", "CCPU", "TestSupport"], exclude: ["Programs", "Freestanding"]),
         .testTarget(name: "CLITests", dependencies: [
             "MimicCLI", .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -129,6 +129,7 @@ struct Svg {
         self.height = height
     }
 
+    /// `text` as XML or HTML character data or an attribute value (the explain page uses it too).
     static func escaped(_ text: String) -> String {
         var out = ""
         for ch in text {

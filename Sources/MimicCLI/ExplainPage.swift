@@ -59,7 +59,7 @@ struct ExplainPage {
             + "(the target is only known when it runs, and is looked up in the jump cache).</p>\n"
         for (rank, block) in hottest.enumerated() { out += section(block, rank: rank + 1) }
         out += "<h2>Statistics of the run</h2>\n"
-        for report in statistics { out += "<pre class=\"stats\">" + Self.escape(report.text) + "</pre>\n" }
+        for report in statistics { out += "<pre class=\"stats\">" + Svg.escaped(report.text) + "</pre>\n" }
         out += "</body></html>\n"
         return out
     }
@@ -91,7 +91,7 @@ struct ExplainPage {
                        nil, .prologue, "entry")
         }
         for insn in r.instructions {
-            let guest = "<span class=\"addr\">0x" + String(insn.address, radix: 16) + "</span> " + Self.escape(insn.intelSyntax)
+            let guest = "<span class=\"addr\">0x" + String(insn.address, radix: 16) + "</span> " + Svg.escaped(insn.intelSyntax)
             out += row(guest, insn.address, .guest(insn.address), "insn")
         }
         if let stubs = host[.outOfLine], !stubs.isEmpty {
@@ -119,7 +119,7 @@ struct ExplainPage {
     static func count(_ ir: IRBlock) -> Int { ir.insts.filter { $0.op != .insnStart }.count }
 
     static func lines(_ lines: [String]) -> String {
-        lines.isEmpty ? "" : "<pre>" + lines.map(escape).joined(separator: "\n") + "</pre>"
+        lines.isEmpty ? "" : "<pre>" + lines.map(Svg.escaped).joined(separator: "\n") + "</pre>"
     }
 
     // MARK: The block graph
@@ -170,21 +170,7 @@ struct ExplainPage {
         return svg + "</svg>"
     }
 
-    // MARK: Text
-
-    static func escape(_ s: String) -> String {
-        var out = ""
-        for c in s {
-            switch c {
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "&": out += "&amp;"
-            case "\"": out += "&quot;"
-            default: out.append(c)
-            }
-        }
-        return out
-    }
+    // MARK: Style
 
     static let style = """
     body { font-family: sans-serif; margin: 2em; max-width: 1500px; color: #222; }

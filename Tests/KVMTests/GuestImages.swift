@@ -1,3 +1,4 @@
+import TestSupport
 import Foundation
 import XCTest
 import KVM
@@ -5,40 +6,10 @@ import Machine
 
 /// The guest images under guest-images/, built with make on first use (make rebuilds stale ones).
 enum GuestImages {
-    static let directory = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("guest-images")
-
-    /// nil once the images are built, else why they cannot be.
-    nonisolated(unsafe) private static var buildResult: String??
-
+    /// The built image `name`; skips the test when the images cannot be built here.
     static func path(_ name: String) throws -> String {
-        if buildResult == nil { buildResult = .some(build()) }
-        if let reason = buildResult! { throw XCTSkip(reason) }
-        return directory.appendingPathComponent("build/\(name).elf").path
-    }
-
-    private static func build() -> String? {
-        for tool in ["make", "gcc"] where !onPath(tool) { return "\(tool) is not installed: cannot build the guest images" }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["make", "-s", "-C", directory.path]
-        let log = Pipe()
-        p.standardOutput = log
-        p.standardError = log
-        do { try p.run() } catch { return "cannot run make: \(error)" }
-        let output = log.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else {
-            return "make -C guest-images failed: " + String(decoding: output, as: UTF8.self)
-        }
-        return nil
-    }
-
-    private static func onPath(_ tool: String) -> Bool {
-        (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":").contains {
-            FileManager.default.isExecutableFile(atPath: "\($0)/\(tool)")
-        }
+        if let reason = GuestImageBuild.unavailableReason { throw XCTSkip(reason) }
+        return GuestImageBuild.path(name)
     }
 
     /// Skips the test with the reason when /dev/kvm cannot run guests here.

@@ -1,3 +1,4 @@
+import TestSupport
 import Foundation
 import XCTest
 import KVM
@@ -8,33 +9,10 @@ import TCG
 /// Boots the images of guest-images/ (built with make on first use) under an accelerator
 /// with captured serial output.
 enum GuestImageRunner {
-    static let directory = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("guest-images")
-
-    /// nil once the images are built, else why they cannot be.
-    nonisolated(unsafe) private static var buildResult: String??
-
+    /// The built image `name`; skips the test when the images cannot be built here.
     static func path(_ name: String) throws -> String {
-        if buildResult == nil { buildResult = .some(build()) }
-        if let reason = buildResult! { throw XCTSkip(reason) }
-        return directory.appendingPathComponent("build/\(name).elf").path
-    }
-
-    private static func build() -> String? {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["make", "-s", "-C", directory.path]
-        let log = Pipe()
-        p.standardOutput = log
-        p.standardError = log
-        do { try p.run() } catch { return "cannot run make (the guest images need make and gcc): \(error)" }
-        let output = log.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else {
-            return "make -C guest-images failed: " + String(decoding: output, as: UTF8.self)
-        }
-        return nil
+        if let reason = GuestImageBuild.unavailableReason { throw XCTSkip(reason) }
+        return GuestImageBuild.path(name)
     }
 
     enum Kind: String, CaseIterable {
