@@ -10,10 +10,15 @@ public struct LifterOptions: Sendable, Hashable {
     public var system: Bool
     /// The CPL the code runs at (system mode): privileged instructions at CPL > 0 raise #GP(0).
     public var privilegeLevel: UInt8
+    /// Other threads share the guest memory (user mode, after the first CLONE_VM thread):
+    /// LOCK-prefixed read-modify-writes and XCHG with memory must be atomic on the host too.
+    /// Off, they lift as plain loads and stores, which is exact for one thread and faster.
+    public var atomicLocks: Bool
 
-    public init(system: Bool = false, privilegeLevel: UInt8 = 3) {
+    public init(system: Bool = false, privilegeLevel: UInt8 = 3, atomicLocks: Bool = false) {
         self.system = system
         self.privilegeLevel = privilegeLevel
+        self.atomicLocks = atomicLocks
     }
 
     /// The lifter for a system-mode translation with `MimicSystemState.tb_flags` = `flags`.

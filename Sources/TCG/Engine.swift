@@ -40,6 +40,8 @@ public struct EngineOptions: Sendable {
     public var countExecutions = false
     /// `mimic explain`: keep every translation's stages.
     public var recorder: TranslationRecorder?
+    /// Lift locked instructions as host atomics (see `LifterOptions.atomicLocks`).
+    public var atomicLocks = false
     public init() {}
 }
 
@@ -74,7 +76,7 @@ public final class Engine {
         self.memory = memory
         self.accel = accel
         self.options = options
-        lifter = Lifter(mode: mode, hostInstructions: Engine.hostInstructions)
+        lifter = Lifter(mode: mode, options: LifterOptions(atomicLocks: options.atomicLocks), hostInstructions: Engine.hostInstructions)
         jit = accel == .jit ? try JIT(codeBufferBytes: options.codeBufferBytes) : nil
         counters = options.countExecutions ? try ExecutionCounters(measuringHostCode: accel == .jit) : nil
         chaining = !options.log.contains(.nochain)
