@@ -85,7 +85,7 @@ extension Engine {
             first = false
             blocksRun += 1
             if blocksRun & 255 == 0, interrupted() { return .interrupted }
-            let index = blockIndex[pc].flatMap { crossesBreakpoint(blocks[Int($0)]) ? nil : $0 }
+            let index = cachedBlock(at: pc).flatMap { crossesBreakpoint(blocks[Int($0)]) ? nil : $0 }
                 ?? translate(pc, maxInstructions: instructionsBeforeBreakpoint(after: pc))
             if traceExec { traceEntry(index) }
             cpu.pointee.exception = UInt64(MIMIC_EXC_NONE)
@@ -96,7 +96,7 @@ extension Engine {
             } else {
                 reason = interpreter.run(blocks[Int(index)].interpreted!, cpu: cpu)
             }
-            statistics.entries += 1
+            counts.entries += 1
             switch reason {
             case Int32(MIMIC_EXIT_CHAIN0), Int32(MIMIC_EXIT_CHAIN1), Int32(MIMIC_EXIT_LOOKUP):
                 continue
@@ -116,7 +116,7 @@ extension Engine {
         guard case .exception(vector: Int(MIMIC_EXC_PF), let errorCode, let address) = stopped,
               errorCode & 2 != 0, memory.isCodeWriteFault(address) else { return false }
         memory.releaseCode(page: Int(address >> UInt64(MIMIC_PAGE_SHIFT)))
-        statistics.codeInvalidations += 1
+        counts.codeInvalidations += 1
         return true
     }
 

@@ -25,6 +25,8 @@ public enum StopReason: Equatable, Sendable {
     /// SYSCALL executed (rip is after it); the caller services it and may run again.
     case syscall
 }
+// A raised MIMIC_EXIT_REQ_STOP (see `exit_request` in cpu_state.h) ends `run` as the exception
+// MIMIC_EXC_STOP, with rip at the next instruction to run; the caller clears the request.
 
 public struct EngineOptions: Sendable {
     public var codeBufferBytes: Int = 64 << 20
@@ -47,38 +49,63 @@ public struct EngineOptions: Sendable {
 
 /// Runs guest code: finds or translates the block at rip, runs it, chains blocks together,
 /// and returns to the caller only for what the guest needs from outside (see `StopReason`).
+///
+/// One engine runs one guest CPU on one thread. The engines of a guest's threads share their
+/// translations (`init(sharing:)`, see `TranslationCache`); each has its own CPU state, jump
+/// cache and counts.
 public final class Engine {
     public let memory: GuestMemory
     public let accel: Accel
     public let options: EngineOptions
     public let cpu: UnsafeMutablePointer<MimicCPUState>
-    public internal(set) var statistics = Statistics()
+    /// What this engine counted; `flushes` counts the shared cache's.
+    public var statistics: Statistics {
+        var s = counts
+        s.flushes = Int(cache.generation)
+        return s
+    }
+    var counts = Statistics()
 
-    private let lifter: Lifter
-    let jit: JIT?
+    private var lifter: Lifter
+    let cache: TranslationCache
+    var jit: JIT? { cache.jit }
+    var blocks: UnsafeMutablePointer<TranslationBlock> { cache.blocks }
     let interpreter = Interpreter()
-    var blocks: [TranslationBlock] = []
-    var blockIndex: [UInt64: Int32] = [:]
     let jumpCache: UnsafeMutablePointer<MimicJumpCacheEntry>
     static let jumpCacheEntries = 4096
+    /// 1 while this engine runs generated code (see `TranslationCache.enterCode`).
+    private let inCode: UnsafeMutablePointer<UInt32>
     /// `--stats` execution counters; nil without `countExecutions`.
-    let counters: ExecutionCounters?
+    var counters: ExecutionCounters? { cache.counters }
     /// Chaining and the jump cache are on (off with `-d nochain` and while a debugger steps).
     var chaining: Bool
     /// The debugger's state while one is attached (Engine+Debug.swift).
     var debugger: DebugState?
     /// System mode (Engine+System.swift); nil in user mode.
     var system: SystemModeState?
-    /// The JIT's code buffer as registered with the host fault handler (see host_fault.h).
-    private var faultRegion: Int32 = -1
 
-    public init(memory: GuestMemory, accel: Accel, options: EngineOptions = EngineOptions(), mode: CPUMode = .long64) throws {
+    public convenience init(memory: GuestMemory, accel: Accel, options: EngineOptions = EngineOptions(), mode: CPUMode = .long64) throws {
+        try self.init(cache: TranslationCache(memory: memory, accel: accel, options: options), accel: accel, options: options, mode: mode)
+    }
+
+    /// An engine for another thread of `other`'s guest: the same memory and translations, a
+    /// CPU state copied from `other`'s.
+    public convenience init(sharing other: Engine) throws {
+        try self.init(cache: other.cache, accel: other.accel, options: other.options, mode: other.lifter.mode)
+        cpu.update(from: other.cpu, count: 1)
+        cpu.pointee.exit_request = 0
+        cpu.pointee.jump_cache = UInt64(UInt(bitPattern: chaining ? jumpCache : Engine.emptyJumpCache))
+    }
+
+    private init(cache: TranslationCache, accel: Accel, options: EngineOptions, mode: CPUMode) throws {
+        let memory = cache.memory
         self.memory = memory
         self.accel = accel
         self.options = options
-        lifter = Lifter(mode: mode, options: LifterOptions(atomicLocks: options.atomicLocks), hostInstructions: Engine.hostInstructions)
-        jit = accel == .jit ? try JIT(codeBufferBytes: options.codeBufferBytes) : nil
-        counters = options.countExecutions ? try ExecutionCounters(measuringHostCode: accel == .jit) : nil
+        self.cache = cache
+        lifter = Lifter(mode: mode, options: LifterOptions(atomicLocks: cache.atomicLocks), hostInstructions: Engine.hostInstructions)
+        inCode = .allocate(capacity: 1)
+        inCode.initialize(to: 0)
         chaining = !options.log.contains(.nochain)
         jumpCache = .allocate(capacity: Engine.jumpCacheEntries)
         jumpCache.initialize(repeating: MimicJumpCacheEntry(tag: ~0, code: 0), count: Engine.jumpCacheEntries)
@@ -96,20 +123,14 @@ public final class Engine {
             x87.storeBytes(of: UInt16(0x037F), toByteOffset: 0, as: UInt16.self)
             x87.storeBytes(of: UInt32(0x1F80), toByteOffset: 24, as: UInt32.self)
         }
-        if let jit {
-            let status = mimic_host_fault_install()
-            guard status == 0 else { throw GuestMemory.MapError(description: "cannot install the fault handler: \(String(cString: strerror(status)))") }
-            faultRegion = mimic_host_fault_register(jit.buffer.executable, jit.buffer.capacity,
-                                                    Int32(MIMIC_FAULT_REGION_BLOCKS), jit.entry.epilogueAddress)
-        }
-        memory.codeWillChange = { [unowned self] _ in self.flush() }
+        cache.join(TranslationCache.Member(cpu: cpu, inCode: inCode, jumpCache: jumpCache))
     }
 
     deinit {
-        mimic_host_fault_unregister(faultRegion)
-        memory.codeWillChange = nil
+        cache.leave(cpu)
         cpu.deallocate()
         jumpCache.deallocate()
+        inCode.deallocate()
     }
 
     /// SSE, MMX and x87 instructions run as host instructions (nil, and #UD for them, only if
@@ -134,7 +155,7 @@ public final class Engine {
             guard case .exception(vector: Int(MIMIC_EXC_PF), let errorCode, let address) = reason,
                   errorCode & 2 != 0, memory.isCodeWriteFault(address) else { return reason }
             memory.releaseCode(page: Int(address >> UInt64(MIMIC_PAGE_SHIFT)))
-            statistics.codeInvalidations += 1
+            counts.codeInvalidations += 1
             if let stopped = stepWithoutMarkingCode() { return stopped }
         }
     }
@@ -144,13 +165,16 @@ public final class Engine {
     func stepWithoutMarkingCode() -> StopReason? {
         cpu.pointee.exception = UInt64(MIMIC_EXC_NONE)
         let pc = cpu.pointee.rip
-        guard let tb = translateBlock(pc, maxInstructions: 1, markCode: false) else { return nil }
+        guard let (tb, generation) = withCacheLock({ translateBlock(pc, maxInstructions: 1, markCode: false).map { ($0, cache.generation) } }) else { return nil }
+        guard cache.enterCode(inCode, generation: generation) else { return nil }
         let reason: Int32
         if let compiled = tb.compiled {
             reason = Int32(truncatingIfNeeded: jit!.enter(cpu, compiled.entry) & 0xFF)
+            if reason == Int32(MIMIC_EXIT_EXCEPTION) { resolveHostFault(in: compiled) }
         } else {
             reason = interpreter.run(tb.interpreted!, cpu: cpu)
         }
+        cache.leaveCode(inCode)
         switch reason {
         case Int32(MIMIC_EXIT_CHAIN0), Int32(MIMIC_EXIT_CHAIN1), Int32(MIMIC_EXIT_LOOKUP): return nil
         default: return stop(reason)
@@ -161,25 +185,38 @@ public final class Engine {
 
     private func runJIT(_ jit: JIT) -> StopReason {
         var from: (block: Int32, slot: Int) = (-1, 0)
+        var fromGeneration = cache.generation
         let traceExec = !options.log.isDisjoint(with: .blockEntry)
         while true {
-            let flushes = statistics.flushes
-            let index = block(at: cpu.pointee.rip)
-            if index < 0 { return stop(Int32(MIMIC_EXIT_EXCEPTION)) }
-            if chaining, from.block >= 0, flushes == statistics.flushes, let source = blocks[Int(from.block)].compiled {
-                jit.patchGotoTB(source, slot: from.slot, target: blocks[Int(index)].compiled!.entry)
-                statistics.chainsPatched += 1
+            if mimic_exit_request(cpu) & UInt32(MIMIC_EXIT_REQ_STOP) != 0 { return stopRequested() }
+            let (index, generation) = withCacheLock { () -> (Int32, UInt64) in
+                let index = block(at: cpu.pointee.rip)
+                let generation = cache.generation
+                if index >= 0, chaining, from.block >= 0, fromGeneration == generation, let source = blocks[Int(from.block)].compiled {
+                    jit.patchGotoTB(source, slot: from.slot, target: blocks[Int(index)].compiled!.entry)
+                    counts.chainsPatched += 1
+                }
+                return (index, generation)
             }
+            if index < 0 { return stop(Int32(MIMIC_EXIT_EXCEPTION)) }
             if traceExec { traceEntry(index) }
+            guard cache.enterCode(inCode, generation: generation) else {
+                from = (-1, 0)
+                continue
+            }
             let result = jit.enter(cpu, blocks[Int(index)].compiled!.entry)
-            statistics.entries += 1
             let reason = Int32(truncatingIfNeeded: result & 0xFF)
+            // The block that faulted is known only while no flush can drop it.
+            if reason == Int32(MIMIC_EXIT_EXCEPTION) { resolveHostFault(in: nil) }
+            cache.leaveCode(inCode)
+            counts.entries += 1
+            fromGeneration = generation
             switch reason {
             case Int32(MIMIC_EXIT_CHAIN0), Int32(MIMIC_EXIT_CHAIN1):
-                statistics.unchainedExits += 1
+                counts.unchainedExits += 1
                 from = (Int32(truncatingIfNeeded: result >> 8), Int(reason))
             case Int32(MIMIC_EXIT_LOOKUP):
-                statistics.jumpCacheMisses += 1
+                counts.jumpCacheMisses += 1
                 from = (-1, 0)
             default:
                 if servedSystemRequest(reason) { from = (-1, 0); continue }
@@ -189,44 +226,68 @@ public final class Engine {
     }
 
     private func runInterpreter() -> StopReason {
-        var index = block(at: cpu.pointee.rip)
-        if index < 0 { return stop(Int32(MIMIC_EXIT_EXCEPTION)) }
         let traceExec = !options.log.isDisjoint(with: .blockEntry)
+        var index: Int32 = -1
+        var generation = cache.generation
         while true {
+            if index < 0 {
+                if mimic_exit_request(cpu) & UInt32(MIMIC_EXIT_REQ_STOP) != 0 { return stopRequested() }
+                (index, generation) = withCacheLock { (block(at: cpu.pointee.rip), cache.generation) }
+                if index < 0 { return stop(Int32(MIMIC_EXIT_EXCEPTION)) }
+            }
             if traceExec { traceEntry(index) }
+            guard cache.enterCode(inCode, generation: generation) else {
+                index = -1
+                continue
+            }
             let reason = interpreter.run(blocks[Int(index)].interpreted!, cpu: cpu)
-            statistics.entries += 1
+            cache.leaveCode(inCode)
+            counts.entries += 1
             switch reason {
             case Int32(MIMIC_EXIT_CHAIN0), Int32(MIMIC_EXIT_CHAIN1):
+                // The interpreter's chaining: the successor found last time, if rip still matches.
                 let known = reason == 0 ? blocks[Int(index)].successor.0 : blocks[Int(index)].successor.1
-                if chaining, known >= 0, blocks[Int(known)].guestPC == cpu.pointee.rip {
+                if chaining, known >= 0, mimic_exit_request(cpu) == 0, generation == cache.generation,
+                   blocks[Int(known)].guestPC == cpu.pointee.rip {
                     index = known
                     continue
                 }
-                statistics.unchainedExits += 1
-                let next = block(at: cpu.pointee.rip)
+                counts.unchainedExits += 1
+                if mimic_exit_request(cpu) & UInt32(MIMIC_EXIT_REQ_STOP) != 0 { return stopRequested() }
+                let previous = index
+                let (next, now) = withCacheLock { (block(at: cpu.pointee.rip), cache.generation) }
                 if next < 0 { return stop(Int32(MIMIC_EXIT_EXCEPTION)) }
-                if reason == 0 { blocks[Int(index)].successor.0 = next } else { blocks[Int(index)].successor.1 = next }
-                index = next
+                if now == generation {
+                    if reason == 0 { blocks[Int(previous)].successor.0 = next } else { blocks[Int(previous)].successor.1 = next }
+                }
+                (index, generation) = (next, now)
             case Int32(MIMIC_EXIT_LOOKUP):
-                index = block(at: cpu.pointee.rip)
-                if index < 0 { return stop(Int32(MIMIC_EXIT_EXCEPTION)) }
+                index = -1
             default:
                 guard servedSystemRequest(reason) else { return stop(reason) }
-                index = block(at: cpu.pointee.rip)
-                if index < 0 { return stop(Int32(MIMIC_EXIT_EXCEPTION)) }
+                index = -1
             }
         }
     }
 
+    /// The stop the caller asked for with MIMIC_EXIT_REQ_STOP (it clears the request).
+    private func stopRequested() -> StopReason {
+        .exception(vector: Int(MIMIC_EXC_STOP), errorCode: 0, address: 0)
+    }
+
+    /// After generated code left with an exception: when the host caught the access (see
+    /// host_fault.h), the guest instruction it belongs to becomes rip. `block` is the block
+    /// that ran when it is not in the cache.
+    private func resolveHostFault(in block: CompiledBlock?) {
+        guard cpu.pointee.fault_host_pc != 0 else { return }
+        let host = UnsafeRawPointer(bitPattern: UInt(cpu.pointee.fault_host_pc))!
+        cpu.pointee.fault_host_pc = 0
+        if let pc = block?.guestPC(atHost: host) ?? cache.guestPC(forHost: host) { cpu.pointee.rip = pc }
+    }
+
     func stop(_ reason: Int32) -> StopReason {
         if reason == Int32(MIMIC_EXIT_EXCEPTION) {
-            if cpu.pointee.fault_host_pc != 0 {
-                // The host caught the access (see host_fault.h): find the guest instruction.
-                let host = UnsafeRawPointer(bitPattern: UInt(cpu.pointee.fault_host_pc))!
-                cpu.pointee.fault_host_pc = 0
-                if let pc = guestPC(forHost: host) { cpu.pointee.rip = pc }
-            }
+            resolveHostFault(in: nil)
             let vector = Int(cpu.pointee.exception), errorCode = cpu.pointee.error_code, address = cpu.pointee.fault_address
             if !options.log.isDisjoint(with: [.int, .unimp]) { logException(vector: vector, errorCode: errorCode, address: address) }
             return .exception(vector: vector, errorCode: errorCode, address: address)
@@ -239,15 +300,29 @@ public final class Engine {
 
     // MARK: The block cache
 
+    /// Runs `body` holding the translation lock when other threads share the cache.
+    @inline(__always)
+    func withCacheLock<T>(_ body: () -> T) -> T {
+        guard cache.isShared else { return body() }
+        memory.lock.lock()
+        defer { memory.lock.unlock() }
+        return body()
+    }
+
     /// The block for guest `pc`, translated now if it is not cached; -1 when its code cannot
-    /// be fetched (system mode: the fault is raised in the CPU state).
+    /// be fetched (system mode: the fault is raised in the CPU state). Under `withCacheLock`.
     @inline(__always)
     func block(at pc: UInt64) -> Int32 {
-        if let index = blockIndex[blockKey(pc)] {
+        if let index = cache.lookup(blockKey(pc)) {
             fillJumpCache(pc, index)
             return index
         }
         return translate(pc)
+    }
+
+    /// The cached block for `pc`, if any (the debugger's single steps).
+    func cachedBlock(at pc: UInt64) -> Int32? {
+        withCacheLock { cache.lookup(blockKey(pc)) }
     }
 
     private func fillJumpCache(_ pc: UInt64, _ index: Int32) {
@@ -260,18 +335,17 @@ public final class Engine {
     func translate(_ pc: UInt64, maxInstructions: Int? = nil) -> Int32 {
         var limit = maxInstructions ?? options.maxBlockInstructions
         if system != nil, !systemCodeIsFetchable(pc) { return -1 }
+        if cache.isFull { flush() }
         while true {
-            let flushes = statistics.flushes
+            let generation = cache.generation
             if let tb = translateBlock(pc, maxInstructions: limit, markCode: true) {
-                let index = Int32(blocks.count)
-                blocks.append(tb)
-                blockIndex[blockKey(pc)] = index
+                let index = cache.add(tb, key: blockKey(pc))
                 fillJumpCache(pc, index)
                 return index
             }
             // The code buffer filled (flushed now: go again), or the block kept too many values
             // alive for the spill area (a shorter one has fewer).
-            if flushes == statistics.flushes { limit = max(1, limit / 2) }
+            if generation == cache.generation { limit = max(1, limit / 2) }
         }
     }
 
@@ -281,6 +355,9 @@ public final class Engine {
         let start = MonotonicClock.now()
         let (code, codeAddress) = system.map { systemCode($0, at: pc) } ?? fetchableCode(at: pc)
         var observer = TranslationObserver(options, pc: pc)
+        if lifter.options.atomicLocks != cache.atomicLocks {
+            lifter = Lifter(mode: lifter.mode, options: LifterOptions(atomicLocks: cache.atomicLocks), hostInstructions: Engine.hostInstructions)
+        }
         var lifted = (system.map { systemLifter($0) } ?? lifter).translate(code: code, codeAddress: codeAddress, pc: pc, maxInstructions: limit, keepInstructions: observer.wantsInstructions)
         observer.lifted(lifted)
         prepareSystemBlock(&lifted.ir)
@@ -289,15 +366,15 @@ public final class Engine {
         let counted = counters?.instrument(&lifted.ir, instructions: lifted.instructionCount)
         var tb = TranslationBlock(guestPC: pc, guestEnd: lifted.endAddress, instructionCount: lifted.instructionCount)
         if let jit {
-            guard let compiled = jit.compile(lifted.ir, tbIndex: UInt32(blocks.count)) else {
+            guard let compiled = jit.compile(lifted.ir, tbIndex: UInt32(cache.count)) else {
                 if jit.lastFailure == .bufferFull { flush() }
                 return nil
             }
             tb.compiled = compiled
             observer.compiled(compiled)
             let host = counted.flatMap { counters?.measure($0.uncounted) } ?? (compiled.size, compiled.hostInstructionCount)
-            statistics.hostBytes += host.bytes
-            statistics.hostInstructions += host.instructions
+            counts.hostBytes += host.bytes
+            counts.hostInstructions += host.instructions
         } else {
             tb.interpreted = InterpretedBlock(lifted.ir)
         }
@@ -308,9 +385,9 @@ public final class Engine {
                 page += UInt64(GuestMemory.pageSize)
             }
         }
-        statistics.blocksTranslated += 1
-        statistics.instructionsTranslated += lifted.instructionCount
-        statistics.translationNanoseconds += MonotonicClock.now() - start
+        counts.blocksTranslated += 1
+        counts.instructionsTranslated += lifted.instructionCount
+        counts.translationNanoseconds += MonotonicClock.now() - start
         observer.publish(to: options.logSink, end: lifted.endAddress, executions: counted?.executions)
         return tb
     }
@@ -336,26 +413,17 @@ public final class Engine {
 
     /// Drops every translation: the code buffer is full (or the guest changed its code).
     public func flush() {
-        jit?.flush()
-        memory.forgetCode()
-        blocks.removeAll(keepingCapacity: true)
-        blockIndex.removeAll(keepingCapacity: true)
-        jumpCache.update(repeating: MimicJumpCacheEntry(tag: ~0, code: 0), count: Engine.jumpCacheEntries)
-        statistics.flushes += 1
+        cache.flush()
+    }
+
+    /// Lifts locked instructions as host atomics from now on (the guest's first thread).
+    public func enableAtomicLocks() {
+        cache.enableAtomicLocks()
     }
 
     /// The guest instruction that generated code at `host` belongs to, from the block's
     /// host-pc → guest-pc map; nil when `host` is not in a translated block.
     public func guestPC(forHost host: UnsafeRawPointer) -> UInt64? {
-        // Blocks are allocated upward in the code buffer in index order, so they are sorted by entry.
-        var low = 0, high = blocks.count - 1
-        while low <= high {
-            let mid = (low + high) / 2
-            guard let c = blocks[mid].compiled else { return nil }
-            if host < c.entry { high = mid - 1 } else if host >= c.entry + c.size { low = mid + 1 } else {
-                return c.guestPC(atHost: host)
-            }
-        }
-        return nil
+        cache.guestPC(forHost: host)
     }
 }

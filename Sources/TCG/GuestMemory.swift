@@ -1,4 +1,5 @@
 import CCPU
+import IR
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -22,11 +23,15 @@ public final class GuestMemory {
     static let guardBytes = 1 << 20
     public static let pageSize = 1 << Int(MIMIC_PAGE_SHIFT)
 
-    /// Called before the guest (or a syscall on its behalf) writes to a page whose code was
-    /// translated: the runtime drops those translations and the write protection.
-    public var codeWillChange: ((_ page: UInt64) -> Void)?
+    /// The translation caches holding code translated from this memory: before the guest (or
+    /// a syscall on its behalf) writes to a page whose code was translated, they drop their
+    /// translations (and the page its write protection). Caches add and remove themselves.
+    var translationCaches: [Unmanaged<TranslationCache>] = []
     /// The pages marked `MIMIC_PAGE_CODE`.
     private var codePages = Set<Int>()
+    /// Held while page protections and code marks change, and by the translation cache while
+    /// it translates or flushes (one lock, so the two never wait for each other in turn).
+    public let lock = Lock(recursive: true)
 
     public struct MapError: Error, CustomStringConvertible {
         public var description: String
@@ -88,6 +93,10 @@ public final class GuestMemory {
     /// Returns false when the range leaves the address space.
     @discardableResult
     public func protect(_ address: UInt64, _ length: UInt64, _ access: PageAccess) -> Bool {
+        lock.withLock { protectLocked(address, length, access) }
+    }
+
+    private func protectLocked(_ address: UInt64, _ length: UInt64, _ access: PageAccess) -> Bool {
         guard let pageFlags, let range = pageRange(address, length) else { return false }
         // Pages of translated code in the range keep their mark (or, when unmapped, drop their
         // translations: code unmapped must not run from the cache when something else is
@@ -141,12 +150,14 @@ public final class GuestMemory {
     /// Marks the page holding `address` as holding translated code: when the guest may write
     /// it, the host write-protects it so the first write is seen (self-modifying code).
     public func markCode(_ address: UInt64) {
-        guard let pageFlags, address < UInt64(size) else { return }
-        let page = Int(address >> UInt64(MIMIC_PAGE_SHIFT))
-        guard pageFlags[page] & GuestMemory.codeFlag == 0 else { return }
-        pageFlags[page] |= GuestMemory.codeFlag
-        codePages.insert(page)
-        if pageFlags[page] & UInt8(MIMIC_PAGE_WRITE) != 0 { applyHostProtection(page) }
+        lock.withLock {
+            guard let pageFlags, address < UInt64(size) else { return }
+            let page = Int(address >> UInt64(MIMIC_PAGE_SHIFT))
+            guard pageFlags[page] & GuestMemory.codeFlag == 0 else { return }
+            pageFlags[page] |= GuestMemory.codeFlag
+            codePages.insert(page)
+            if pageFlags[page] & UInt8(MIMIC_PAGE_WRITE) != 0 { applyHostProtection(page) }
+        }
     }
 
     /// Whether a write fault at `address` hit a page the guest may write that is only
@@ -160,21 +171,25 @@ public final class GuestMemory {
     /// Drops the code mark of `page`: the runtime's translations of it go (`codeWillChange`),
     /// and the host lets the guest write it again.
     public func releaseCode(page: Int) {
-        guard let pageFlags else { return }
-        pageFlags[page] &= ~GuestMemory.codeFlag
-        codePages.remove(page)
-        codeWillChange?(UInt64(page) << UInt64(MIMIC_PAGE_SHIFT))
-        applyHostProtection(page)
+        lock.withLock {
+            guard let pageFlags else { return }
+            pageFlags[page] &= ~GuestMemory.codeFlag
+            codePages.remove(page)
+            for cache in translationCaches { cache.takeUnretainedValue().flush() }
+            applyHostProtection(page)
+        }
     }
 
     /// Clears every code mark (after the runtime dropped all translations).
     public func forgetCode() {
-        guard let pageFlags else { return }
-        for page in codePages {
-            pageFlags[page] &= ~GuestMemory.codeFlag
-            applyHostProtection(page)
+        lock.withLock {
+            guard let pageFlags else { return }
+            for page in codePages {
+                pageFlags[page] &= ~GuestMemory.codeFlag
+                applyHostProtection(page)
+            }
+            codePages.removeAll()
         }
-        codePages.removeAll()
     }
 
     private func applyHostProtection(_ page: Int) {

@@ -15,7 +15,7 @@ import CFFI
 /// Every exit path sets rax and jumps to the epilogue.
 ///
 /// `enter` is called through libffi with a prepared call interface, as the design asks; the
-/// argument storage is owned here, so one trampoline serves one thread at a time.
+/// argument values live on the caller's stack, so threads share one trampoline.
 public final class EntryTrampoline {
     /// 8-byte spill slots available to a block.
     public static let spillSlots = 4096
@@ -28,10 +28,6 @@ public final class EntryTrampoline {
 
     private let cif: UnsafeMutablePointer<ffi_cif>
     private let argumentTypes: UnsafeMutablePointer<UnsafeMutablePointer<ffi_type>?>
-    /// ffi_call takes pointers to the argument values: `argumentPointers[i]` points at `argumentValues[i]`.
-    private let argumentValues: UnsafeMutablePointer<UnsafeRawPointer?>
-    private let argumentPointers: UnsafeMutablePointer<UnsafeMutableRawPointer?>
-    private let result: UnsafeMutablePointer<UInt64>
 
     static let calleeSaved: [GPR] = [.rbp, .rbx, .r12, .r13, .r14, .r15]
 
@@ -57,28 +53,29 @@ public final class EntryTrampoline {
         argumentTypes[1] = withUnsafeMutablePointer(to: &ffi_type_pointer) { $0 }
         let status = ffi_prep_cif(cif, FFI_DEFAULT_ABI, 2, withUnsafeMutablePointer(to: &ffi_type_uint64) { $0 }, argumentTypes)
         guard status == FFI_OK else { throw CodeBuffer.Failure(description: "ffi_prep_cif failed: \(status)") }
-        argumentValues = .allocate(capacity: 2)
-        argumentPointers = .allocate(capacity: 2)
-        argumentPointers[0] = UnsafeMutableRawPointer(argumentValues)
-        argumentPointers[1] = UnsafeMutableRawPointer(argumentValues + 1)
-        result = .allocate(capacity: 1)
     }
 
     deinit {
         cif.deallocate()
         argumentTypes.deallocate()
-        argumentValues.deallocate()
-        argumentPointers.deallocate()
-        result.deallocate()
     }
 
     /// Runs generated code at `code` on `cpu` until it leaves; returns the exit value
     /// (`tbIndex << 8 | MIMIC_EXIT_*`).
     @inline(__always)
     public func enter(_ cpu: UnsafeMutablePointer<MimicCPUState>, _ code: UnsafeRawPointer) -> UInt64 {
-        argumentValues[0] = UnsafeRawPointer(cpu)
-        argumentValues[1] = code
-        ffi_call(cif, unsafeBitCast(enterAddress, to: (@convention(c) () -> Void).self), result, argumentPointers)
-        return result.pointee
+        // ffi_call takes an array of pointers to the argument values.
+        var values: (UnsafeRawPointer, UnsafeRawPointer) = (UnsafeRawPointer(cpu), code)
+        var result: UInt64 = 0
+        withUnsafeMutablePointer(to: &values) { v in
+            let raw = UnsafeMutableRawPointer(v)
+            var pointers: (UnsafeMutableRawPointer?, UnsafeMutableRawPointer?) = (raw, raw + MemoryLayout<UnsafeRawPointer>.stride)
+            withUnsafeMutablePointer(to: &pointers) { p in
+                p.withMemoryRebound(to: UnsafeMutableRawPointer?.self, capacity: 2) { array in
+                    ffi_call(cif, unsafeBitCast(enterAddress, to: (@convention(c) () -> Void).self), &result, array)
+                }
+            }
+        }
+        return result
     }
 }

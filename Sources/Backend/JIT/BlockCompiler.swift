@@ -11,6 +11,7 @@ enum StateField {
     static let memLast = Int32(MemoryLayout<MimicCPUState>.offset(of: \.mem_last)!)
     static let jumpCache = Int32(MemoryLayout<MimicCPUState>.offset(of: \.jump_cache)!)
     static let jumpCacheMask = Int32(MemoryLayout<MimicCPUState>.offset(of: \.jump_cache_mask)!)
+    static let exitRequest = Int32(MemoryLayout<MimicCPUState>.offset(of: \.exit_request)!)
 }
 
 /// An operand that is either a register or an immediate the instruction can encode.

@@ -3,7 +3,8 @@ import IR
 
 /// The IR → x86-64 compiler and the owner of the code it produced.
 ///
-/// One JIT serves one thread: `enter` uses argument storage owned by the entry trampoline.
+/// `compile`, `patchGotoTB` and `flush` are for one thread at a time (the runtime's
+/// translation lock); `enter` may run on any number of threads at once.
 public final class JIT {
     public let buffer: CodeBuffer
     public let entry: EntryTrampoline

@@ -31,12 +31,17 @@ extension BlockCompiler {
     }
 
     /// A patchable `jmp rel32` whose displacement is 4-byte aligned (so patching it is one
-    /// atomic store), initially jumping to the exit that follows it.
+    /// atomic store), initially jumping to the exit that follows it. A jump back to this block
+    /// or an earlier one first tests the CPU's exit request: every loop of chained blocks has
+    /// such a jump, so a request reaches a guest that never leaves generated code otherwise.
     mutating func lowerGotoTB(_ inst: Inst) {
         alloc.syncGlobals(&asm)
+        let unchained = asm.newLabel()
+        if UInt64(bitPattern: inst.imm) <= block.guestPC { testExitRequest(orGoTo: unchained) }
         asm.align(4, remainder: 3)
         let jump = asm.offset
         asm.jmp(absolute: asm.origin + UInt(jump + 5))
+        asm.bind(unchained)
         if inst.slot == 0 { gotoTBJumpOffsets.0 = jump } else { gotoTBJumpOffsets.1 = jump }
         // Not chained yet: leave with the target in the program counter.
         let pc = inst.imm
@@ -62,6 +67,8 @@ extension BlockCompiler {
         alloc.syncGlobals(&asm)
         // Nothing is live any more, so any register will do.
         alloc.materialize(inst.a0, into: .rdi, &asm)
+        let miss = asm.newLabel()
+        testExitRequest(orGoTo: miss)
         asm.mov(.b64, .rsi, .rdi)
         asm.shift(.shr, .b64, .rsi, imm: 10)
         asm.alu(.xor, .b64, .rsi, .rdi)
@@ -69,12 +76,18 @@ extension BlockCompiler {
         asm.shift(.shl, .b64, .rsi, imm: UInt8(MemoryLayout<MimicJumpCacheEntry>.stride.trailingZeroBitCount))
         asm.alu(.add, .b64, .rsi, Mem(.r14, StateField.jumpCache))
         asm.alu(.cmp, .b64, .rdi, Mem(.rsi, Int32(MemoryLayout<MimicJumpCacheEntry>.offset(of: \.tag)!)))
-        let miss = asm.newLabel()
         asm.jcc(.ne, miss, short: true)
         asm.jmp(Mem(.rsi, Int32(MemoryLayout<MimicJumpCacheEntry>.offset(of: \.code)!)))
         asm.bind(miss)
         emitExit(Int32(MIMIC_EXIT_LOOKUP))
         alloc.forgetRegisters()
+    }
+
+    /// Leaves through `exit` (a nearby exit with rip already set) when the CPU's exit request is
+    /// raised (see `exit_request` in cpu_state.h).
+    mutating func testExitRequest(orGoTo exit: Label) {
+        asm.alu(.cmp, .b32, Mem(.r14, StateField.exitRequest), imm: 0)
+        asm.jcc(.ne, exit, short: true)
     }
 
     /// The exits that leave from the middle of a basic block, placed after the block so the

@@ -2,3 +2,4 @@
 #include "cpu_state.h"
 #include "host_cpu.h"
 #include "host_fault.h"
+#include "atomics.h"

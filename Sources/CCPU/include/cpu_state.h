@@ -74,7 +74,10 @@ typedef struct MimicCPUState {
 
     MimicXMM xmm[16];
     uint32_t mxcsr;
-    uint32_t pad0;
+    // Set (MIMIC_EXIT_REQ_*) by another thread or a signal handler to make this CPU leave
+    // generated code soon: blocks test it before every backward chained jump and every
+    // indirect jump, so even `jmp .` leaves. Change it with the functions below.
+    uint32_t exit_request;
     // The x87/MMX state as FXSAVE lays it out (FCW, FSW, abridged FTW, FOP, ST0-7 at +32);
     // host-instruction thunks load it with FXRSTOR and store it back with FXSAVE. Its XMM
     // and MXCSR fields are not used: the guest's are `xmm` and `mxcsr` above.
@@ -98,6 +101,24 @@ static inline void mimic_set_guest_memory(MimicCPUState *state, void *base, uint
         uint64_t bytes = (uint64_t)1 << i;
         state->mem_last[i] = size >= bytes ? size - bytes : 0;
     }
+}
+
+// Why a CPU was asked to leave generated code (bits of `exit_request`).
+enum {
+    MIMIC_EXIT_REQ_FLUSH = 1,   // another thread flushes the translations: wait for it
+    MIMIC_EXIT_REQ_STOP = 2,    // the run loop's caller wants control (a signal, Ctrl-C)
+};
+
+static inline void mimic_request_exit(MimicCPUState *state, uint32_t bits) {
+    __atomic_fetch_or(&state->exit_request, bits, __ATOMIC_SEQ_CST);
+}
+
+static inline void mimic_clear_exit_request(MimicCPUState *state, uint32_t bits) {
+    __atomic_fetch_and(&state->exit_request, ~bits, __ATOMIC_SEQ_CST);
+}
+
+static inline uint32_t mimic_exit_request(const MimicCPUState *state) {
+    return __atomic_load_n(&state->exit_request, __ATOMIC_ACQUIRE);
 }
 
 // One entry of the indirect-jump cache. `tag` is the guest pc, `code` the host entry point.
