@@ -6,16 +6,36 @@
 #include <stdatomic.h>
 #include <string.h>
 
-static _Atomic uint64_t pending;
-static siginfo_t recorded[65];
-static _Atomic uint32_t counts[65];
+// What the handler records, per host thread: each guest thread runs on its own host thread,
+// and the host kernel already picks the thread a signal goes to (a thread-directed signal to
+// its thread, a process-directed one to a thread that does not block it, the guest's masks
+// being the host's). A thread that runs no guest code records into the shared set instead.
+typedef struct Recorded {
+    _Atomic uint64_t pending;
+    siginfo_t info[65];
+    _Atomic uint32_t counts[65];
+} Recorded;
+
+static Recorded shared;
+static _Thread_local Recorded mine;
+static _Thread_local int bound;
+static _Thread_local _Atomic uint32_t *exit_word;
+static _Thread_local uint32_t exit_bits;
 
 static void record(int sig, siginfo_t *info, void *context) {
     (void)context;
     if (sig < 1 || sig > 64) return;
-    recorded[sig] = *info;
-    atomic_fetch_add_explicit(&counts[sig], 1, memory_order_relaxed);
-    atomic_fetch_or_explicit(&pending, (uint64_t)1 << (sig - 1), memory_order_release);
+    Recorded *r = bound ? &mine : &shared;
+    r->info[sig] = *info;
+    atomic_fetch_add_explicit(&r->counts[sig], 1, memory_order_relaxed);
+    atomic_fetch_or_explicit(&r->pending, (uint64_t)1 << (sig - 1), memory_order_release);
+    if (exit_word) atomic_fetch_or_explicit(exit_word, exit_bits, memory_order_seq_cst);
+}
+
+void mimic_signal_bind_thread(uint32_t *exit_request, uint32_t bits) {
+    bound = 1;
+    exit_word = (_Atomic uint32_t *)exit_request;
+    exit_bits = bits;
 }
 
 int mimic_signal_catch(int sig, int flags) {
@@ -30,13 +50,18 @@ int mimic_signal_catch(int sig, int flags) {
 }
 
 uint64_t mimic_signal_take_pending(void) {
-    return atomic_exchange_explicit(&pending, 0, memory_order_acquire);
+    uint64_t taken = atomic_exchange_explicit(&mine.pending, 0, memory_order_acquire);
+    return taken | atomic_exchange_explicit(&shared.pending, 0, memory_order_acquire);
 }
 
 uint32_t mimic_signal_take_count(int sig) {
-    return sig >= 1 && sig <= 64 ? atomic_exchange_explicit(&counts[sig], 0, memory_order_relaxed) : 0;
+    if (sig < 1 || sig > 64) return 0;
+    return atomic_exchange_explicit(&mine.counts[sig], 0, memory_order_relaxed)
+         + atomic_exchange_explicit(&shared.counts[sig], 0, memory_order_relaxed);
 }
 
 void mimic_signal_recorded_info(int sig, void *out) {
-    if (sig >= 1 && sig <= 64) memcpy(out, &recorded[sig], 128);
+    if (sig < 1 || sig > 64) return;
+    // The thread's own record when it has one for this signal, else the shared one.
+    memcpy(out, mine.info[sig].si_signo == sig ? &mine.info[sig] : &shared.info[sig], 128);
 }

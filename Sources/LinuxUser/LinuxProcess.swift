@@ -19,11 +19,17 @@ public struct RunOptions: Sendable {
     public init() {}
 }
 
-/// One guest process: its address space, its CPU, its signal state, and the loop that runs
-/// guest code and services what it asks of the kernel. Single-threaded for now.
+/// One guest thread and the process it belongs to: the address space (shared by the
+/// process's threads), the thread's CPU and signal state, and the loop that runs guest code
+/// and services what it asks of the kernel. Each guest thread has its own `LinuxProcess` on
+/// its own host thread (see GuestThreads.swift).
 public final class LinuxProcess {
     public let space: AddressSpace
     public let engine: Engine
+    /// What the process's threads share besides memory.
+    let group: ThreadGroup
+    /// This thread called exit: its run loop ends.
+    var threadExited = false
     let options: RunOptions
     let cpu: UnsafeMutablePointer<MimicCPUState>
     /// The program's absolute path: what /proc/self/exe shows the guest.
@@ -92,12 +98,37 @@ public final class LinuxProcess {
         cpu = engine.cpu
         cpu.pointee.rip = entry
         signals = inheritedSignals
+        group = ThreadGroup()
         setRegister(MIMIC_RSP, initialStack.stackPointer)
+        bindSignalsToThisThread()
+    }
+
+    /// A new thread of `creator`'s process, running on `engine` (which shares the creator's
+    /// translations and starts with a copy of its registers).
+    init(thread creator: LinuxProcess, engine: Engine) {
+        space = creator.space
+        self.engine = engine
+        group = creator.group
+        options = creator.options
+        cpu = engine.cpu
+        programPath = creator.programPath
+        image = creator.image
+        initialStack = creator.initialStack
+        signals = creator.signals.forNewThread()
+        beforeExit = creator.beforeExit
     }
 
     /// Runs the program to its end: exits with its status, or dies of its signal.
     public func run() -> Never {
-        while true {
+        runThread()
+        // The main thread called exit while other threads run: the process lives on in them
+        // and ends when the last one exits (ThreadGroup).
+        ThreadGroup.parkForever()
+    }
+
+    /// Runs this thread's guest code until the thread exits.
+    func runThread() {
+        while !threadExited {
             guard cpu.pointee.rip < space.size else {
                 // A jump out of the address space: the fetch faults there.
                 raiseFault(vector: Int(MIMIC_EXC_PF), errorCode: 0x10, address: cpu.pointee.rip)
@@ -107,6 +138,9 @@ public final class LinuxProcess {
             switch engine.run() {
             case .syscall:
                 serviceSyscall()
+            case .exception(vector: Int(MIMIC_EXC_STOP), _, _):
+                // A host signal arrived while guest code ran: deliver it below.
+                mimic_clear_exit_request(cpu, UInt32(MIMIC_EXIT_REQ_STOP))
             case .exception(let vector, let errorCode, let address):
                 Log.exception(vector: vector, errorCode: errorCode, pc: cpu.pointee.rip, faultAddress: vector == Int(MIMIC_EXC_PF) ? address : nil)
                 raiseFault(vector: vector, errorCode: errorCode, address: address)
@@ -127,11 +161,15 @@ public final class LinuxProcess {
         let arguments = SyscallArguments(values: [register(MIMIC_RDI), register(MIMIC_RSI), register(MIMIC_RDX),
                                                   register(MIMIC_R10), register(MIMIC_R8), register(MIMIC_R9)])
         let result: Int64?
+        // Calls that change the address space run one at a time across the process's threads.
+        let exclusive = LinuxProcess.changesAddressSpace.contains(number)
+        if exclusive { group.addressSpaceLock.lock() }
         do {
             result = try dispatch(number, arguments)
         } catch {
             result = -Int64(error.code)
         }
+        if exclusive { group.addressSpaceLock.unlock() }
         if Log.isEnabled(.strace) { traceSyscall(number, arguments, result) }
         if let result {
             setRegister(MIMIC_RAX, UInt64(bitPattern: result))

@@ -1,4 +1,5 @@
 import CCPU
+import IR
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -93,7 +94,8 @@ extension LinuxProcess {
         switch Int32(vector) {
         case Int32(MIMIC_EXC_PF):
             sig = SIGSEGV
-            code = space.mapping(containing: address) == nil ? 1 : 2  // SEGV_MAPERR, SEGV_ACCERR
+            let mapped = group.addressSpaceLock.withLock { space.mapping(containing: address) != nil }
+            code = mapped ? 2 : 1  // SEGV_ACCERR, SEGV_MAPERR
             faultAddress = address
             // The error code as Linux reports it for user mode: the user bit set.
             trap.errorCode = errorCode | 4

@@ -1,4 +1,5 @@
 import CLinuxUser
+import IR
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -42,14 +43,27 @@ struct AlternateStack: Equatable {
     }
 }
 
-/// The guest's signal dispositions, mask, pending signals and alternate stack.
+/// The signal dispositions: one table for every thread of a process (CLONE_SIGHAND).
+final class SignalActions {
+    private var table = [GuestSigaction](repeating: GuestSigaction(), count: 65)
+    private let lock = Lock()
+
+    subscript(sig: Int) -> GuestSigaction {
+        get { lock.withLock { table[sig] } }
+        set { lock.withLock { table[sig] = newValue } }
+    }
+}
+
+/// A guest thread's signal state: the process's dispositions (shared), and the thread's own
+/// mask, pending signals and alternate stack.
 ///
 /// Guest handlers are mirrored on the host: a signal with a guest handler gets a host handler
 /// that records it (delivered by the run loop), SIG_IGN and SIG_DFL are the host's own, so the
 /// host kernel ignores, stops or kills Mimic exactly as it would the program. The guest's
-/// mask is the host's too, except for the synchronous signals Mimic needs itself.
+/// mask is the host's too (each guest thread runs on its own host thread), except for the
+/// synchronous signals Mimic needs itself.
 struct SignalState {
-    var actions = [GuestSigaction](repeating: GuestSigaction(), count: 65)
+    var actions = SignalActions()
     /// Bit sig-1 for signal sig.
     var blocked: UInt64 = 0
     var pending: UInt64 = 0
@@ -69,6 +83,15 @@ struct SignalState {
     static let unblockable: UInt64 = bit(SIGKILL) | bit(SIGSTOP)
     /// Signals whose default action is to do nothing.
     static let ignoredByDefault: UInt64 = bit(SIGCHLD) | bit(SIGCONT) | bit(SIGURG) | bit(SIGWINCH)
+
+    /// The state of a new thread of the same process: the creator's dispositions and mask,
+    /// nothing pending, no alternate stack (as clone with CLONE_VM leaves it).
+    func forNewThread() -> SignalState {
+        var state = SignalState()
+        state.actions = actions
+        state.blocked = blocked
+        return state
+    }
 
     /// The state a new process starts with: the mask and the ignored signals it inherited
     /// (execve keeps both), every other disposition the default.

@@ -3,7 +3,7 @@ import CCPU
 import Glibc
 #endif
 
-/// fork, vfork, clone (as fork), execve, arch_prctl, set_tid_address, futex, prctl.
+/// fork, vfork, clone (threads: GuestThreads.swift), execve, arch_prctl, futex, prctl.
 extension LinuxProcess {
     static let cloneVM: UInt64 = 0x100, cloneVfork: UInt64 = 0x4000, cloneThread: UInt64 = 0x1_0000
     static let cloneSetTLS: UInt64 = 0x8_0000, cloneParentSetTID: UInt64 = 0x10_0000
@@ -14,8 +14,7 @@ extension LinuxProcess {
     /// has exec'd or exited, as Linux makes it wait.
     func sysClone(flags: UInt64, stack: UInt64, parentTID: UInt64, childTID: UInt64, tls: UInt64) throws(Errno) -> Int64 {
         if flags & LinuxProcess.cloneThread != 0 {
-            logUnimplemented("clone of a thread (flags 0x" + String(flags, radix: 16) + ")")
-            throw Errno(ENOSYS)
+            return try spawnThread(flags: flags, stack: stack, parentTID: parentTID, childTID: childTID, tls: tls)
         }
         var gate: [Int32] = [-1, -1]
         if flags & LinuxProcess.cloneVfork != 0 {
@@ -26,7 +25,13 @@ extension LinuxProcess {
                 if moved >= 0 { close(gate[i]); gate[i] = moved }
             }
         }
+        // No other thread may hold these locks while the host copies the process: in the
+        // child only this thread exists to release them.
+        group.addressSpaceLock.lock()
+        space.memory.lock.lock()
         let pid = fork()
+        space.memory.lock.unlock()
+        group.addressSpaceLock.unlock()
         if pid < 0 {
             let e = errno
             if gate[0] >= 0 { close(gate[0]); close(gate[1]) }
@@ -34,6 +39,8 @@ extension LinuxProcess {
         }
         if pid == 0 {
             ForkedCodeBuffers.privatize()
+            group.forked()
+            engine.becomeOnlyThread()
             // The write end stays open until exec (close-on-exec) or exit ends the parent's wait.
             if gate[0] >= 0 { close(gate[0]) }
             if stack != 0 { setRegister(MIMIC_RSP, stack) }

@@ -107,10 +107,10 @@ extension LinuxProcess {
             toSelf = Int64(a.int(0)) == me
         case .tkill:
             sig = a.int(1)
-            toSelf = Int64(a.int(0)) == me
+            toSelf = Int64(a.int(0)) == hostSyscall(.gettid)
         default:
             sig = a.int(2)
-            toSelf = Int64(a.int(0)) == me && Int64(a.int(1)) == me
+            toSelf = Int64(a.int(0)) == me && Int64(a.int(1)) == hostSyscall(.gettid)
         }
         if toSelf, sig >= 1, sig <= 64, SignalState.bit(sig) & SignalState.synchronous != 0 {
             queueSignal(sig, info: LinuxProcess.userSignalInfo(sig, code: number == .kill ? 0 : -6))  // SI_USER, SI_TKILL

@@ -168,7 +168,9 @@ extension LinuxProcess {
         case .vfork: return try sysClone(flags: LinuxProcess.cloneVfork | LinuxProcess.cloneVM | UInt64(SIGCHLD), stack: 0, parentTID: 0, childTID: 0, tls: 0)
         case .clone: return try sysClone(flags: a[0], stack: a[1], parentTID: a[2], childTID: a[3], tls: a[4])
         case .execve: return try sysExecve(a)
-        case .exit, .exit_group: exitProcess(a.int(0))
+        case .clone3: return try sysClone3(a)
+        case .exit: return exitThread(a.int(0))
+        case .exit_group: exitProcess(a.int(0))
         case .wait4:
             return hostSyscall(call, a.long(0), hostArgument(try optionalWriting(a[1], 4)), a.long(2), hostArgument(try optionalWriting(a[3], 144)))
         case .waitid:
@@ -190,7 +192,7 @@ extension LinuxProcess {
         case .arch_prctl: return try sysArchPrctl(a)
         case .set_tid_address:
             clearChildTID = a[0]
-            return Int64(getpid())
+            return hostSyscall(.gettid)
         case .set_robust_list:
             guard a[1] == 24 else { throw .invalid }
             return 0
@@ -237,7 +239,7 @@ extension LinuxProcess {
 
         case .restart_syscall:
             return -Int64(EINTR)
-        case .rseq, .clone3, .get_robust_list, .rt_sigtimedwait, .rt_sigqueueinfo, .sendmsg, .recvmsg:
+        case .rseq, .get_robust_list, .rt_sigtimedwait, .rt_sigqueueinfo, .sendmsg, .recvmsg:
             logUnimplemented("syscall \(number) (\(call))")
             throw Errno(ENOSYS)
         }

@@ -416,6 +416,11 @@ public final class Engine {
         cache.flush()
     }
 
+    /// After fork: this engine's thread is the only one left in the child.
+    public func becomeOnlyThread() {
+        cache.keepOnly(cpu)
+    }
+
     /// Lifts locked instructions as host atomics from now on (the guest's first thread).
     public func enableAtomicLocks() {
         cache.enableAtomicLocks()

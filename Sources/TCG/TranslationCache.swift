@@ -82,6 +82,14 @@ final class TranslationCache {
         }
     }
 
+    /// In a forked child only the thread that forked exists: the others' CPUs are gone.
+    func keepOnly(_ cpu: UnsafeMutablePointer<MimicCPUState>) {
+        memory.lock.withLock {
+            members.removeAll { $0.cpu != cpu }
+            isShared = false
+        }
+    }
+
     func leave(_ cpu: UnsafeMutablePointer<MimicCPUState>) {
         memory.lock.withLock { members.removeAll { $0.cpu == cpu } }
     }

@@ -14,10 +14,16 @@ long mimic_host_syscall(long number, long a1, long a2, long a3, long a4, long a5
 // `flags` may add SA_NOCLDSTOP and SA_NOCLDWAIT. Returns 0 or an errno.
 int mimic_signal_catch(int sig, int flags);
 
-// The signals recorded since the last call (bit sig-1 for signal sig), cleared atomically.
+// Makes this host thread a guest thread's: signals it receives are recorded for it (not in
+// the set shared with threads that run no guest code), and each raises `bits` in
+// `*exit_request` so the thread's generated code comes back to its run loop.
+void mimic_signal_bind_thread(uint32_t *exit_request, uint32_t bits);
+
+// The signals recorded for this thread (and for no thread in particular) since the last call (bit sig-1 for signal sig), cleared atomically.
 uint64_t mimic_signal_take_pending(void);
 
-// How many times `sig` was recorded since the last call (real-time signals queue), cleared.
+// How many times `sig` was recorded for this thread (or none) since the last call (real-time
+// signals queue), cleared.
 uint32_t mimic_signal_take_count(int sig);
 
 // Copies the 128-byte siginfo recorded with `sig` (1...64) to `out`.
