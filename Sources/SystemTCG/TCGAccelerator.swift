@@ -17,6 +17,8 @@ public final class TCGAccelerator: Accelerator {
     public private(set) var finalState: SystemCPUState?
     /// The engine's counters after the last run.
     public private(set) var statistics: Statistics?
+    /// Guest instructions the last run executed, when its options count executions.
+    public private(set) var guestInstructionsExecuted: UInt64?
 
     public init(_ accel: Accel, options: EngineOptions = EngineOptions()) {
         self.accel = accel
@@ -35,6 +37,7 @@ public final class TCGAccelerator: Accelerator {
             watchdog.finish()
             finalState = SystemCPUState(engine.cpu)
             statistics = engine.statistics
+            guestInstructionsExecuted = engine.guestInstructionsExecuted
             machine.serialOutput.flush()
             withExtendedLifetime(bus) {}
         }

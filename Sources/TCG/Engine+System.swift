@@ -129,3 +129,9 @@ extension Engine {
         return true
     }
 }
+
+extension Engine {
+    /// Guest instructions executed so far; nil unless the engine counts
+    /// (`EngineOptions.countExecutions`).
+    public var guestInstructionsExecuted: UInt64? { counters?.executed.instructions }
+}
