@@ -16,7 +16,7 @@ extension LinuxProcess {
         }
         if LinuxProcess.takesDescriptor.contains(call), HostDescriptors.isMimics(a.int(0)) { throw Errno(EBADF) }
         if call == .mmap, a[3] & LinuxProcess.mapAnonymous == 0, HostDescriptors.isMimics(a.int(4)) { throw Errno(EBADF) }
-        if call == .dup2 || call == .dup3, HostDescriptors.isMimics(a.int(1)) { throw Errno(EBADF) }
+        if let second = LinuxProcess.secondDescriptor[call], HostDescriptors.isMimics(a.int(second)) { throw Errno(EBADF) }
         switch call {
         // Data transfer
         case .read, .pread64, .getdents64, .getdents:
@@ -40,7 +40,9 @@ extension LinuxProcess {
 
         // Descriptors
         case .close, .dup, .dup2, .dup3, .lseek, .fsync, .fdatasync, .ftruncate, .fchmod, .fchown, .flock,
-             .fadvise64, .fallocate, .syncfs, .fchdir, .eventfd2, .epoll_create, .epoll_create1, .close_range, .socket, .listen, .shutdown:
+             .fadvise64, .fallocate, .syncfs, .fchdir, .eventfd, .eventfd2, .epoll_create, .epoll_create1, .close_range,
+             .socket, .listen, .shutdown, .timerfd_create, .inotify_init, .inotify_init1, .inotify_rm_watch, .tee,
+             .sync_file_range, .readahead, .timer_getoverrun, .timer_delete:
             return hostSyscall(call, a.long(0), a.long(1), a.long(2), a.long(3), a.long(4), a.long(5))
         case .fstat:
             return hostSyscall(call, a.long(0), hostArgument(try writing(a[1], 144)))
@@ -60,23 +62,76 @@ extension LinuxProcess {
             return try sysSelect(call, a)
         case .epoll_ctl:
             return hostSyscall(call, a.long(0), a.long(1), a.long(2), hostArgument(try optionalReading(a[3], 12)))
-        case .epoll_wait, .epoll_pwait:
-            let count = a.long(2)
-            guard count > 0, count <= 1 << 20 else { throw .invalid }
-            var mask = a[4] == 0 ? 0 : SignalState.hostMask(try load(a[4], as: UInt64.self))
-            let events = try writing(a[1], 12 * count)
-            return withUnsafeMutablePointer(to: &mask) { m in
-                hostSyscall(call, a.long(0), hostArgument(events), count, a.long(3), a[4] == 0 ? 0 : hostArgument(m), 8)
-            }
+        case .epoll_wait, .epoll_pwait, .epoll_pwait2:
+            return try sysEpollWait(call, a)
+        case .signalfd, .signalfd4:
+            return try sysSignalfd(call, a)
+        case .timerfd_settime, .timer_settime:
+            return try sysSetTimer(call, a)
+        case .timerfd_gettime, .timer_gettime:
+            return hostSyscall(call, a.long(0), hostArgument(try writing(a[1], 32)))
+        case .timer_create:
+            return hostSyscall(call, a.long(0), hostArgument(try optionalReading(a[1], 64)), hostArgument(try writing(a[2], 4)))
+        case .inotify_add_watch:
+            return try withPaths([a[1]]) { p in hostSyscall(call, a.long(0), p[0], a.long(2)) }
+        case .splice:
+            return hostSyscall(call, a.long(0), hostArgument(try optionalWriting(a[1], 8)), a.long(2),
+                               hostArgument(try optionalWriting(a[3], 8)), a.long(4), a.long(5))
+        case .vmsplice:
+            // Into a pipe's write end the buffers are read; out of a read end they are written.
+            let writesMemory = fcntl(a.int(0), F_GETFL) & O_ACCMODE != O_WRONLY
+            return try sysVectored(call, a, write: writesMemory)
         case .memfd_create:
-            let name = try cString(a[0], limit: 249)
+            let name: [CChar]
+            do { name = try cString(a[0], limit: 249) } catch { throw error.code == ENAMETOOLONG ? .invalid : error }
             return name.withUnsafeBufferPointer { hostSyscall(call, Int(bitPattern: $0.baseAddress), a.long(1)) }
 
         // Paths
-        case .open, .creat, .access, .mkdir, .rmdir, .unlink, .chdir, .chmod, .truncate, .chown, .lchown, .mknod:
+        case .open:
+            if let file = procFile(try string(a[0], limit: Int(PATH_MAX))) { return try openProcFile(file, flags: a.int(1)) }
+            return try withPaths([a[0]]) { p in hostSyscall(call, p[0], a.long(1), a.long(2)) }
+        case .openat:
+            if let file = procFile(try string(a[1], limit: Int(PATH_MAX))) { return try openProcFile(file, flags: a.int(2)) }
+            return try withPaths([a[1]]) { p in hostSyscall(call, a.long(0), p[0], a.long(2), a.long(3)) }
+        case .openat2:
+            guard a[3] >= 24, a[3] <= 4096 else { throw a[3] < 24 ? .invalid : Errno(E2BIG) }
+            let how = try reading(a[2], Int(a[3]))
+            if let file = procFile(try string(a[1], limit: Int(PATH_MAX))) {
+                return try openProcFile(file, flags: Int32(truncatingIfNeeded: how.load(as: UInt64.self)))
+            }
+            return try withPaths([a[1]]) { p in hostSyscall(call, a.long(0), p[0], hostArgument(how), a.long(3)) }
+        case .creat, .access, .mkdir, .rmdir, .unlink, .chdir, .chmod, .truncate, .chown, .lchown, .mknod:
             return try withPaths([a[0]]) { p in hostSyscall(call, p[0], a.long(1), a.long(2), a.long(3)) }
-        case .openat, .mkdirat, .unlinkat, .fchmodat, .faccessat, .faccessat2, .mknodat, .fchownat:
+        case .mkdirat, .unlinkat, .fchmodat, .faccessat, .faccessat2, .mknodat, .fchownat:
             return try withPaths([a[1]]) { p in hostSyscall(call, a.long(0), p[0], a.long(2), a.long(3), a.long(4)) }
+        case .getxattr, .lgetxattr:
+            let name = try cString(a[1], limit: 255)
+            let (value, size) = try accessiblePrefix(a[2], a[3], write: true)
+            return try withPaths([a[0]]) { p in name.withUnsafeBufferPointer { hostSyscall(call, p[0], Int(bitPattern: $0.baseAddress), value, size) } }
+        case .fgetxattr:
+            let name = try cString(a[1], limit: 255)
+            let (value, size) = try accessiblePrefix(a[2], a[3], write: true)
+            return name.withUnsafeBufferPointer { hostSyscall(call, a.long(0), Int(bitPattern: $0.baseAddress), value, size) }
+        case .setxattr, .lsetxattr:
+            let name = try cString(a[1], limit: 255)
+            let (value, size) = try accessiblePrefix(a[2], a[3], write: false)
+            return try withPaths([a[0]]) { p in name.withUnsafeBufferPointer { hostSyscall(call, p[0], Int(bitPattern: $0.baseAddress), value, size, a.long(4)) } }
+        case .fsetxattr:
+            let name = try cString(a[1], limit: 255)
+            let (value, size) = try accessiblePrefix(a[2], a[3], write: false)
+            return name.withUnsafeBufferPointer { hostSyscall(call, a.long(0), Int(bitPattern: $0.baseAddress), value, size, a.long(4)) }
+        case .listxattr, .llistxattr:
+            let (list, size) = try accessiblePrefix(a[1], a[2], write: true)
+            return try withPaths([a[0]]) { p in hostSyscall(call, p[0], list, size) }
+        case .flistxattr:
+            let (list, size) = try accessiblePrefix(a[1], a[2], write: true)
+            return hostSyscall(call, a.long(0), list, size)
+        case .removexattr, .lremovexattr:
+            let name = try cString(a[1], limit: 255)
+            return try withPaths([a[0]]) { p in name.withUnsafeBufferPointer { hostSyscall(call, p[0], Int(bitPattern: $0.baseAddress)) } }
+        case .fremovexattr:
+            let name = try cString(a[1], limit: 255)
+            return name.withUnsafeBufferPointer { hostSyscall(call, a.long(0), Int(bitPattern: $0.baseAddress)) }
         case .rename, .link:
             return try withPaths([a[0], a[1]]) { p in hostSyscall(call, p[0], p[1]) }
         case .renameat, .renameat2, .linkat:
@@ -120,13 +175,15 @@ extension LinuxProcess {
 
         // Sockets
         case .connect, .bind:
-            return hostSyscall(call, a.long(0), hostArgument(try reading(a[1], Int(a.int(2)))), Int(a.int(2)))
+            let length = try socketAddressLength(a.int(2))
+            return hostSyscall(call, a.long(0), hostArgument(try reading(a[1], length)), length)
         case .accept, .accept4, .getsockname, .getpeername:
             let (address, length) = try socketAddressOut(a[1], a[2])
             return hostSyscall(call, a.long(0), address, length, a.long(3))
         case .sendto:
             let (p, n) = try accessiblePrefix(a[1], a[2], write: false)
-            return hostSyscall(call, a.long(0), p, n, a.long(3), hostArgument(try optionalReading(a[4], Int(a.int(5)))), Int(a.int(5)))
+            let length = a[4] == 0 ? 0 : try socketAddressLength(a.int(5))
+            return hostSyscall(call, a.long(0), p, n, a.long(3), hostArgument(try optionalReading(a[4], length)), length)
         case .recvfrom:
             let (p, n) = try accessiblePrefix(a[1], a[2], write: true)
             let (address, length) = try socketAddressOut(a[4], a[5])
@@ -138,6 +195,9 @@ extension LinuxProcess {
             return hostSyscall(call, a.long(0), a.long(1), a.long(2), value, length)
         case .socketpair:
             return hostSyscall(call, a.long(0), a.long(1), a.long(2), hostArgument(try writing(a[3], 8)))
+        case .sendmsg: return try sysSendmsg(a)
+        case .recvmsg: return try sysRecvmsg(a)
+        case .sendmmsg, .recvmmsg: return try sysMultipleMessages(call, a)
 
         // Memory
         case .brk: return sysBrk(a)
@@ -162,6 +222,8 @@ extension LinuxProcess {
             return nil
         case .sigaltstack: return try sysSigaltstack(a)
         case .kill, .tkill, .tgkill: return try sysKill(call, a)
+        case .rt_sigtimedwait: return try sysSigtimedwait(a)
+        case .rt_sigqueueinfo, .rt_tgsigqueueinfo: return try sysSigqueueinfo(call, a)
 
         // Processes
         case .fork: return try sysClone(flags: UInt64(SIGCHLD), stack: 0, parentTID: 0, childTID: 0, tls: 0)
@@ -177,7 +239,8 @@ extension LinuxProcess {
             return hostSyscall(call, a.long(0), a.long(1), hostArgument(try optionalWriting(a[2], 128)), a.long(3), hostArgument(try optionalWriting(a[4], 144)))
         case .getpid, .getppid, .gettid, .getuid, .getgid, .geteuid, .getegid, .setuid, .setgid, .setpgid, .getpgrp,
              .setsid, .setreuid, .setregid, .setresuid, .setresgid, .getpgid, .setfsuid, .setfsgid, .getsid,
-             .getpriority, .setpriority, .personality, .sched_yield, .alarm, .sync:
+             .getpriority, .setpriority, .personality, .sched_yield, .alarm, .sync, .sched_getscheduler,
+             .sched_get_priority_max, .sched_get_priority_min:
             return hostSyscall(call, a.long(0), a.long(1), a.long(2))
         case .getresuid, .getresgid:
             return hostSyscall(call, hostArgument(try writing(a[0], 4)), hostArgument(try writing(a[1], 4)), hostArgument(try writing(a[2], 4)))
@@ -216,6 +279,27 @@ extension LinuxProcess {
             return hostSyscall(call, a.long(0), a.long(1), hostArgument(try writing(a[2], a.long(1))))
         case .sched_setaffinity:
             return hostSyscall(call, a.long(0), a.long(1), hostArgument(try reading(a[2], a.long(1))))
+        case .sched_getparam:
+            return hostSyscall(call, a.long(0), hostArgument(try writing(a[1], 4)))
+        case .sched_setparam:
+            return hostSyscall(call, a.long(0), hostArgument(try reading(a[1], 4)))
+        case .sched_setscheduler:
+            return hostSyscall(call, a.long(0), a.long(1), hostArgument(try reading(a[2], 4)))
+        case .sched_rr_get_interval:
+            return hostSyscall(call, a.long(0), hostArgument(try writing(a[1], 16)))
+        case .capget:
+            return hostSyscall(call, hostArgument(try writing(a[0], 8)), hostArgument(try optionalWriting(a[1], 24)))
+        case .capset:
+            return hostSyscall(call, hostArgument(try writing(a[0], 8)), hostArgument(try optionalReading(a[1], 24)))
+        case .mlock, .munlock, .mlock2:
+            let start = AddressSpace.pageDown(a[0])
+            guard let end = AddressSpace.pageUp(a[0] &+ a[1]), end >= start, end <= space.size,
+                  space.isFullyMapped(start, end) else { throw Errno(ENOMEM) }
+            return hostSyscall(call, hostArgument(space.host(start)), Int(end - start), a.long(2))
+        case .mlockall, .munlockall:
+            // Locking Mimic's whole reservation is not what the guest asks for; its pages are
+            // ordinary host memory either way.
+            return 0
         case .getcpu:
             return hostSyscall(call, hostArgument(try optionalWriting(a[0], 4)), hostArgument(try optionalWriting(a[1], 4)))
 
@@ -239,7 +323,7 @@ extension LinuxProcess {
 
         case .restart_syscall:
             return -Int64(EINTR)
-        case .rseq, .get_robust_list, .rt_sigtimedwait, .rt_sigqueueinfo, .sendmsg, .recvmsg:
+        case .rseq, .get_robust_list, .membarrier, .io_uring_setup, .io_uring_enter, .io_uring_register:
             logUnimplemented("syscall \(number) (\(call))")
             throw Errno(ENOSYS)
         }
@@ -249,8 +333,23 @@ extension LinuxProcess {
     static let takesDescriptor: Set<SyscallNumber> = [
         .read, .pread64, .getdents64, .getdents, .write, .pwrite64, .readv, .preadv, .preadv2, .writev, .pwritev,
         .pwritev2, .close, .dup, .dup2, .dup3, .lseek, .fsync, .fdatasync, .ftruncate, .fchmod, .fchown, .flock,
-        .fadvise64, .fallocate, .fstat, .fstatfs, .ioctl, .fcntl, .fchdir,
+        .fadvise64, .fallocate, .fstat, .fstatfs, .ioctl, .fcntl, .fchdir, .sendfile, .copy_file_range, .splice, .tee,
+        .vmsplice, .sync_file_range, .readahead, .syncfs, .connect, .bind, .accept, .accept4, .getsockname, .getpeername,
+        .sendto, .recvfrom, .setsockopt, .getsockopt, .listen, .shutdown, .sendmsg, .recvmsg, .sendmmsg, .recvmmsg,
+        .epoll_ctl, .epoll_wait, .epoll_pwait, .epoll_pwait2, .timerfd_settime, .timerfd_gettime, .signalfd, .signalfd4,
+        .inotify_add_watch, .inotify_rm_watch, .fgetxattr, .fsetxattr, .flistxattr, .fremovexattr,
     ]
+
+    /// Calls with a second descriptor argument (its index): Mimic's own are EBADF there too.
+    static let secondDescriptor: [SyscallNumber: Int] = [
+        .dup2: 1, .dup3: 1, .sendfile: 1, .copy_file_range: 2, .splice: 2, .tee: 1, .epoll_ctl: 2,
+    ]
+
+    /// A socket address length the guest passes in: at most a `struct sockaddr_storage`.
+    func socketAddressLength(_ length: Int32) throws(Errno) -> Int {
+        guard length >= 0, length <= 128 else { throw .invalid }
+        return Int(length)
+    }
 
     /// An (address, length pointer) pair the call fills (accept, getsockname, getsockopt...):
     /// the length is read first, then both checked for writing.

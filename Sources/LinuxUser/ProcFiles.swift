@@ -1,0 +1,114 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The files of /proc that describe a process, as the guest must see them: its own mappings,
+/// auxiliary vector, arguments and environment rather than Mimic's. Opening one gives the
+/// guest a memfd holding the text Linux would generate at that moment.
+extension LinuxProcess {
+    static let memfdCloseOnExec = 1
+
+    enum ProcFile: String {
+        case maps, auxv, cmdline, environ
+    }
+
+    /// The generated file a path names: /proc/{self,thread-self,PID}/FILE and
+    /// /proc/{self,PID}/task/TID/FILE for this process; nil for every other path.
+    func procFile(_ path: String) -> ProcFile? {
+        guard path.hasPrefix("/proc/") else { return nil }
+        let parts = path.split(separator: "/")
+        guard parts.count == 3 || parts.count == 5, let file = ProcFile(rawValue: String(parts.last!)) else { return nil }
+        let me = getpid()
+        if parts.count == 3 {
+            return parts[1] == "self" || parts[1] == "thread-self" || Int32(parts[1]) == me ? file : nil
+        }
+        guard parts[1] == "self" || Int32(parts[1]) == me, parts[2] == "task", let tid = Int32(parts[3]), tid > 0 else { return nil }
+        return access("/proc/self/task/\(tid)", F_OK) == 0 ? file : nil
+    }
+
+    /// Opens generated `file` with open(2) flags `flags`: a descriptor on a memfd positioned at
+    /// its start, or the errno Linux gives for a /proc file opened that way.
+    func openProcFile(_ file: ProcFile, flags: Int32) throws(Errno) -> Int64 {
+        guard flags & O_ACCMODE == O_RDONLY else { throw Errno(EACCES) }
+        guard flags & O_DIRECTORY == 0 else { throw Errno(ENOTDIR) }
+        let bytes = try procFileContents(file)
+        let fd = file.rawValue.withCString { hostSyscall(.memfd_create, Int(bitPattern: $0), flags & O_CLOEXEC != 0 ? LinuxProcess.memfdCloseOnExec : 0) }
+        guard fd >= 0 else { return fd }
+        var written = 0
+        while written < bytes.count {
+            let n = bytes.withUnsafeBytes { hostSyscall(.write, Int(fd), hostArgument(UnsafeMutableRawPointer(mutating: $0.baseAddress! + written)), $0.count - written) }
+            if n == -Int64(EINTR) { continue }
+            guard n > 0 else {
+                _ = hostSyscall(.close, Int(fd))
+                return n < 0 ? n : -Int64(ENOSPC)
+            }
+            written += Int(n)
+        }
+        _ = hostSyscall(.lseek, Int(fd), 0, Int(SEEK_SET))
+        return fd
+    }
+
+    func procFileContents(_ file: ProcFile) throws(Errno) -> [UInt8] {
+        switch file {
+        case .maps:
+            return Array(space.mappings.map(LinuxProcess.mapsLine).joined().utf8)
+        case .auxv:
+            var words: [UInt64] = []
+            for (type, value) in initialStack.auxiliaryVector.entries { words += [type.rawValue, value] }
+            words += [AuxType.null.rawValue, 0]
+            return words.withUnsafeBytes { Array($0) }
+        case .cmdline, .environ:
+            let (start, end) = file == .cmdline ? initialStrings.arguments : initialStrings.environment
+            guard end > start else { return [] }
+            guard space.memory.isAccessible(start, Int(end - start), write: false) else { return [] }
+            return Array(UnsafeRawBufferPointer(start: space.host(start), count: Int(end - start)))
+        }
+    }
+
+    /// Where the initial stack put the argument and environment strings (each range holds the
+    /// strings back to back with their NULs, as /proc/PID/cmdline and environ show them).
+    var initialStrings: (arguments: (UInt64, UInt64), environment: (UInt64, UInt64)) {
+        let stack = initialStack
+        func word(_ i: Int) -> UInt64 {
+            stack.bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self) }
+        }
+        let argc = Int(word(0))
+        let execfn = stack.auxiliaryVector.value(.execfn) ?? 0
+        let environmentStart = word(argc + 2)
+        var environmentCount = 0
+        while word(argc + 2 + environmentCount) != 0 { environmentCount += 1 }
+        let argumentsEnd = environmentCount > 0 ? environmentStart : execfn
+        let argumentsStart = argc > 0 ? word(1) : argumentsEnd
+        return ((argumentsStart, argumentsEnd), environmentCount > 0 ? (environmentStart, execfn) : (execfn, execfn))
+    }
+
+    /// One line of /proc/PID/maps, formatted as Linux's show_map_vma does: hex addresses and
+    /// offset (at least 8 digits), the device as major:minor and the inode, then the name
+    /// from column 73.
+    static func mapsLine(_ m: GuestMapping) -> String {
+        func hex(_ v: UInt64) -> String {
+            let digits = String(v, radix: 16)
+            return String(repeating: "0", count: max(0, 8 - digits.count)) + digits
+        }
+        let permissions = (m.access.contains(.read) ? "r" : "-") + (m.access.contains(.write) ? "w" : "-")
+            + (m.access.contains(.execute) ? "x" : "-") + (m.shared ? "s" : "p")
+        var device = "00:00", inode: UInt64 = 0
+        var st = stat()
+        if m.isFileBacked, stat(m.name, &st) == 0 {
+            let dev = UInt64(st.st_dev)
+            let major = ((dev >> 8) & 0xFFF) | ((dev >> 32) & ~0xFFF)
+            let minor = (dev & 0xFF) | ((dev >> 12) & ~0xFF)
+            func two(_ v: UInt64) -> String { v < 16 ? "0" + String(v, radix: 16) : String(v, radix: 16) }
+            device = two(major) + ":" + two(minor)
+            inode = UInt64(st.st_ino)
+        }
+        var line = "\(hex(m.start))-\(hex(m.end)) \(permissions) \(hex(m.isFileBacked ? m.offset : 0)) \(device) \(inode) "
+        // Shared anonymous memory is a deleted shmem file to Linux.
+        let name = m.name.isEmpty && m.shared ? "/dev/zero (deleted)" : m.name
+        if !name.isEmpty {
+            if line.utf8.count < 72 { line += String(repeating: " ", count: 72 - line.utf8.count) }
+            line += " " + name
+        }
+        return line + "\n"
+    }
+}
