@@ -35,3 +35,33 @@ enum BenchGuestCount {
         return nil
     }
 }
+
+extension BenchGuestCount {
+    /// Seconds spent translating, from the same JSON: the numeric member whose name says
+    /// translation and a unit (ms, us, ns or seconds), summed over every JSON object in the
+    /// output (one per process). Nil when none says.
+    static func translationSeconds(_ output: String) -> Double? {
+        var total: Double?
+        for line in output.split(separator: "\n") {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            guard trimmed.hasPrefix("{"), let data = trimmed.data(using: .utf8),
+                  let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+                  let seconds = translationSeconds(in: object) else { continue }
+            total = (total ?? 0) + seconds
+        }
+        return total
+    }
+
+    static func translationSeconds(in object: [String: Any]) -> Double? {
+        let units: [(suffix: String, scale: Double)] = [("_ns", 1e-9), ("_us", 1e-6), ("_ms", 1e-3), ("_s", 1), ("_seconds", 1)]
+        for key in object.keys.sorted() where key.lowercased().hasPrefix("translation") {
+            guard let value = object[key] as? NSNumber,
+                  let unit = units.first(where: { key.lowercased().hasSuffix($0.suffix) }) else { continue }
+            return value.doubleValue * unit.scale
+        }
+        for key in object.keys.sorted() {
+            if let nested = object[key] as? [String: Any], let seconds = translationSeconds(in: nested) { return seconds }
+        }
+        return nil
+    }
+}

@@ -8,6 +8,8 @@ struct BenchCell: Equatable {
     var outcome: Outcome
     /// Guest instructions executed, when Mimic reported them (`--stats=json`).
     var guestInstructions: UInt64?
+    /// Seconds Mimic spent translating in the `--stats=json` run, when it reported them.
+    var translationSeconds: Double?
 
     enum Outcome: Equatable {
         /// Wall-clock seconds of each passing run.
@@ -50,9 +52,10 @@ struct BenchReport: Equatable {
 
     /// The ratio with each side's fixed cost taken away: (median − the configuration's startup
     /// median) over (native median − native startup median). Nil without a startup row, for the
-    /// startup row itself, or when a difference is not positive (the work is lost in the noise).
+    /// startup row itself, for a dynamically linked program (fib's startup is not its), or when a difference is not positive (the work is lost in the noise).
     func netRatio(of cell: BenchCell) -> Double? {
         guard let startup = workloads.first(where: { $0.kind == .startup }), cell.workload != startup.name,
+              workloads.first(where: { $0.name == cell.workload }).map({ !$0.isProgram }) ?? true,
               let median = cell.median, let base = self.cell(startup.name, cell.configuration)?.median,
               let native = self.cell(cell.workload, .native)?.median,
               let nativeBase = self.cell(startup.name, .native)?.median else { return nil }
@@ -60,11 +63,11 @@ struct BenchReport: Equatable {
     }
 
     /// The geometric mean of a configuration's ratios (`net`: of its net ratios) over the ring-3
-    /// workloads, when every one of them was measured (a mean over a subset would compare
+    /// workloads (`programs`: over the dynamically linked programs), when every one of them was measured (a mean over a subset would compare
     /// different things).
-    func geometricMeanRatio(_ configuration: BenchConfiguration, net: Bool = false) -> Double? {
+    func geometricMeanRatio(_ configuration: BenchConfiguration, net: Bool = false, programs: Bool = false) -> Double? {
         var ratios: [Double] = []
-        for w in workloads where w.kind == .compute {
+        for w in workloads where programs ? w.isProgram : w.kind == .compute {
             guard let c = cell(w.name, configuration), let r = net ? netRatio(of: c) : ratio(of: c) else { return nil }
             ratios.append(r)
         }

@@ -41,6 +41,7 @@ struct BenchRunner {
     func command(_ w: BenchWorkload, _ c: BenchConfiguration, size: UInt64,
                  counting: Bool = false) -> (arguments: [String], problem: String?) {
         let mimic = setup.mimic ?? "mimic"
+        if case .program(let p) = w.kind { return command(p, w, c, size: size, counting: counting) }
         let program = setup.program(w), image = setup.image(w)
         let arguments: [String]
         var problem = setup.buildProblem
@@ -74,6 +75,37 @@ struct BenchRunner {
         return (arguments, problem)
     }
 
+    /// The command line of a dynamically linked program's cell: user mode only, with the
+    /// program's own arguments; nothing to build, but the program must be installed.
+    private func command(_ p: BenchProgram, _ w: BenchWorkload, _ c: BenchConfiguration, size: UInt64,
+                         counting: Bool) -> (arguments: [String], problem: String?) {
+        let path = p.path ?? "/usr/bin/" + p.executable
+        let program = [path] + p.arguments(size: size, input: inputPath(w, size: size))
+        var problem = p.path == nil ? "\(p.executable) is not installed (Debian package \(p.package))" : nil
+        let arguments: [String]
+        switch c {
+        case .native:
+            arguments = program
+        case .runTCG, .runInterp:
+            arguments = [setup.mimic ?? "mimic", "run", "--accel", c == .runTCG ? "tcg" : "interp"]
+                + (counting ? ["--stats=json"] : []) + ["--"] + program
+            problem = problem ?? setup.missing["run"]
+            if setup.mimic == nil { problem = "the mimic executable was not found (use --mimic PATH)" }
+        case .qemuUser:
+            arguments = [setup.qemuUser ?? "qemu-x86_64"] + program
+            if setup.qemuUser == nil { problem = "qemu-x86_64 is not installed (Debian package qemu-user)" }
+        case .bootKVM, .bootTCG, .bootInterp, .qemuSystemKVM, .qemuSystemTCG:
+            arguments = []
+            problem = "a dynamically linked Linux program: user mode only, no guest image"
+        }
+        return (arguments, problem)
+    }
+
+    /// Where a program's generated input of `size` bytes lives (made by `measure` when missing).
+    func inputPath(_ w: BenchWorkload, size: UInt64) -> String {
+        process.scratch.appendingPathComponent("\(w.name)-\(size).input").path
+    }
+
     /// Runs one cell. `expected` is the checksum every run must print (nil: any checksum line);
     /// `progress` is told before each run.
     func measure(_ w: BenchWorkload, _ c: BenchConfiguration, size: UInt64, expected: UInt64?,
@@ -83,6 +115,14 @@ struct BenchRunner {
         if let problem {
             cell.outcome = .skipped(problem)
             return (cell, nil)
+        }
+        if case .program(let p) = w.kind, p.readsInput, access(inputPath(w, size: size), R_OK) != 0 {
+            do {
+                try BenchProgram.input(bytes: size).write(to: URL(fileURLWithPath: inputPath(w, size: size)))
+            } catch {
+                cell.outcome = .skipped("cannot write the input file: \(error)")
+                return (cell, nil)
+            }
         }
         var times: [Double] = []
         var checksum: UInt64?
@@ -104,15 +144,24 @@ struct BenchRunner {
         }
         cell.outcome = .measured(times)
         if let subcommand = c.subcommand, setup.counting.contains(subcommand) {
-            cell.guestInstructions = count(command(w, c, size: size, counting: true).arguments)
+            let statistics = self.statistics(command(w, c, size: size, counting: true).arguments)
+            cell.guestInstructions = statistics.instructions
+            cell.translationSeconds = statistics.translationSeconds
         }
         return (cell, checksum)
     }
 
     /// Guest instructions executed by a run with `--stats=json`, when it passes and says.
     func count(_ arguments: [String]) -> UInt64? {
-        guard let result = try? process.run(arguments, timeout: timeout), !result.timedOut else { return nil }
-        return BenchGuestCount.parse(result.stderr + "\n" + result.stdout)
+        statistics(arguments).instructions
+    }
+
+    /// Guest instructions executed and seconds spent translating, from one run with
+    /// `--stats=json`, when it passes and says.
+    func statistics(_ arguments: [String]) -> (instructions: UInt64?, translationSeconds: Double?) {
+        guard let result = try? process.run(arguments, timeout: timeout), !result.timedOut else { return (nil, nil) }
+        let output = result.stderr + "\n" + result.stdout
+        return (BenchGuestCount.parse(output), BenchGuestCount.translationSeconds(output))
     }
 
     /// Why a run does not count as a pass, or nil when it does.
@@ -121,6 +170,14 @@ struct BenchRunner {
         if result.timedOut { return String(format: "timed out after %.0f s", result.seconds) }
         guard result.status == c.passStatus else {
             return "exit status \(result.status) (a pass is \(c.passStatus))" + (message(result).map { ": " + $0 } ?? "")
+        }
+        if case .program = w.kind {
+            let found = BenchProgram.outputHash(result.stdout)
+            if let expected, found != expected {
+                return "output differs from the native run's (" + w.checksumLine(found) + ")"
+                    + (message(result).map { ": " + $0 } ?? "")
+            }
+            return nil
         }
         guard let found = checksum(in: result.stdout, workload: w) else {
             return "no checksum line in the output" + (message(result).map { ": " + $0 } ?? "")
@@ -133,6 +190,7 @@ struct BenchRunner {
 
     /// The checksum the workload printed ("NAME: checksum 0x..."), or nil.
     static func checksum(in output: String, workload w: BenchWorkload) -> UInt64? {
+        if case .program = w.kind { return BenchProgram.outputHash(output) }
         let prefix = w.program + ": checksum 0x"
         for line in output.split(separator: "\n") where line.hasPrefix(prefix) {
             return UInt64(line.dropFirst(prefix.count).prefix(16), radix: 16)

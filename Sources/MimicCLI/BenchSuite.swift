@@ -23,16 +23,24 @@ struct BenchWorkload: Equatable {
     /// quick suite stays under a minute with every configuration present).
     var inQuickSuite = false
 
-    enum Kind {
+    enum Kind: Equatable {
         /// A ring-3 compute workload.
         case compute
         /// The ring-0 variant (shows what an emulated CPL 0 costs under PVM).
         case ring0
         /// Almost no work: the fixed cost of starting and ending each configuration.
         case startup
+        /// A dynamically linked program of the distribution, run in user mode only (there is no
+        /// guest image of it); `program` and `image` are not used.
+        case program(BenchProgram)
     }
 
     func size(quick: Bool) -> UInt64 { quick ? quickSize : fullSize }
+
+    var isProgram: Bool {
+        if case .program = kind { return true }
+        return false
+    }
 
     /// The row's label in the table and the chart.
     var label: String {
@@ -40,12 +48,14 @@ struct BenchWorkload: Equatable {
         case .compute: name
         case .ring0: name + " (ring 0)"
         case .startup: name + " (fib 1)"
+        case .program: name
         }
     }
 
     /// The line the workload prints for its result; the images and the Linux programs print the
     /// same one (user_task.c, compute.c).
     func checksumLine(_ checksum: UInt64) -> String {
+        if case .program = kind { return "\(name): output hash " + String(format: "0x%016llx", checksum) }
         let hex = String(checksum, radix: 16)
         return "\(program): checksum 0x" + String(repeating: "0", count: max(0, 16 - hex.count)) + hex
     }
@@ -80,9 +90,18 @@ enum BenchSuite {
     /// The workloads whose name matches one of the comma-separated shell patterns, in suite
     /// order; without patterns, the whole suite or the quick one.
     static func select(_ patterns: String?, quick: Bool = false) -> [BenchWorkload] {
-        guard let patterns else { return quick ? workloads.filter(\.inQuickSuite) : workloads }
+        select(patterns, quick: quick, from: workloads)
+    }
+
+    /// The same selection from the dynamically linked programs.
+    static func selectPrograms(_ patterns: String?, quick: Bool = false) -> [BenchWorkload] {
+        select(patterns, quick: quick, from: programs)
+    }
+
+    private static func select(_ patterns: String?, quick: Bool, from suite: [BenchWorkload]) -> [BenchWorkload] {
+        guard let patterns else { return quick ? suite.filter(\.inQuickSuite) : suite }
         let list = patterns.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
-        return workloads.filter { w in list.contains { fnmatch($0, w.name, 0) == 0 } }
+        return suite.filter { w in list.contains { fnmatch($0, w.name, 0) == 0 } }
     }
 }
 

@@ -14,6 +14,10 @@ enum BenchTable {
             out += "\nNet of startup: (time - the configuration's startup time) / (native - native startup):\n\n"
             out += aligned(summary(report, net: true))
         }
+        let translation = translation(report)
+        if translation.count > 1 {
+            out += "\nTranslation time (one more run with --stats) against the median run time:\n\n" + aligned(translation)
+        }
         return out
     }
 
@@ -53,7 +57,35 @@ enum BenchTable {
         rows.append(["geomean (ring 3)"] + report.configurations.map { c in
             c == .native && !net ? "1x" : report.geometricMeanRatio(c, net: net).map(ratio) ?? "-"
         })
+        if !net && report.workloads.contains(where: \.isProgram) {
+            rows.append(["geomean (programs)"] + report.configurations.map { c in
+                c == .native ? "1x" : report.geometricMeanRatio(c, programs: true).map(ratio) ?? "-"
+            })
+        }
         return rows
+    }
+
+    /// Where Mimic's time goes: for each cell with a translation time (from the extra
+    /// `--stats=json` run), that time, the cell's median, and the share. Only the heading when
+    /// no cell says.
+    static func translation(_ report: BenchReport) -> [[String]] {
+        var rows = [["workload", "configuration", "translate", "total", "share"]]
+        for w in report.workloads {
+            for c in report.configurations {
+                guard let cell = report.cell(w.name, c), let translation = cell.translationSeconds, let median = cell.median else { continue }
+                rows.append([w.label, c.title, duration(translation), duration(median),
+                             String(format: "%.0f%%", min(translation / median, 1) * 100)])
+            }
+        }
+        return rows
+    }
+
+    static func translationMarkdown(_ report: BenchReport) -> String {
+        let rows = translation(report)
+        guard rows.count > 1 else { return "" }
+        var out = "| " + rows[0].joined(separator: " | ") + " |\n|---|---|---:|---:|---:|\n"
+        for row in rows.dropFirst() { out += "| " + row.joined(separator: " | ") + " |\n" }
+        return out
     }
 
     static func markdown(_ report: BenchReport, net: Bool = false) -> String {
