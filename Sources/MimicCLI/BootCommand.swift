@@ -80,7 +80,9 @@ public struct BootCommand: ParsableCommand {
         case .shutdown(let state):
             throw BootFailure(message: "guest triple fault: the processor shut down\n" + state.dump, status: exit.status)
         case .interrupted:
-            throw BootFailure(message: "interrupted", status: exit.status)
+            // A guest that spins shows where it was.
+            let dump = accelerator.finalState.map { ": the guest was stopped at\n" + $0.dump } ?? ""
+            throw BootFailure(message: "interrupted" + dump, status: exit.status)
         case .debugExit, .halted, .reset:
             return exit.status
         }

@@ -54,6 +54,7 @@ public final class TCGAccelerator: Accelerator {
             case .exception(vector: Int(MIMIC_EXC_STOP), _, _):
                 // The watchdog stopped generated code: the top of the loop says why.
                 engine.cpu.pointee.sys.stop_request = 0
+                mimic_clear_exit_request(engine.cpu, UInt32(MIMIC_EXIT_REQ_STOP))
             case .exception(let vector, let errorCode, let address):
                 let software = engine.cpu.pointee.sys.software_interrupt != 0
                 engine.cpu.pointee.sys.software_interrupt = 0
@@ -106,8 +107,11 @@ final class MachineBus {
 }
 
 /// Ctrl-C while the guest runs inside generated code without a port access or an exit to the
-/// loop (a spinning loop): a thread that, once the user interrupts, raises `stop_request` and
-/// flushes the software TLB, so the guest's next memory access takes the slow path and stops.
+/// loop (a spinning loop, even `jmp .`): a thread that, once the user interrupts, raises the
+/// CPU's exit request, which blocks test on every backward chained jump and indirect jump. For
+/// a long string instruction, which loops inside one block, it also raises `stop_request` and
+/// flushes the software TLB, so the instruction's next memory access takes the slow path and
+/// stops.
 final class InterruptionWatchdog: @unchecked Sendable {
     private let cpu: UnsafeMutablePointer<MimicCPUState>
     private let done = NSCondition()
@@ -126,6 +130,7 @@ final class InterruptionWatchdog: @unchecked Sendable {
         while !finished {
             _ = done.wait(until: Date(timeIntervalSinceNow: 0.05))
             if !finished && Interruption.isRequested {
+                mimic_request_exit(cpu, UInt32(MIMIC_EXIT_REQ_STOP))
                 cpu.pointee.sys.stop_request = 1
                 SystemCPU(cpu).flushTLB()
             }

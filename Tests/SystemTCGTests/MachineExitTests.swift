@@ -10,18 +10,7 @@ import XCTest
 final class MachineExitTests: XCTestCase {
     /// An ELF with the PVH note and one PT_LOAD of `code` at 1M, the entry.
     static func image(_ code: [UInt8]) -> [UInt8] {
-        func le<T: FixedWidthInteger>(_ v: T) -> [UInt8] { withUnsafeBytes(of: v.littleEndian) { Array($0) } }
-        let entry: UInt64 = 0x10_0000
-        let note = le(UInt32(4)) + le(UInt32(4)) + le(UInt32(18)) + Array("Xen\0".utf8) + le(UInt32(entry))
-        func phdr(_ type: UInt32, _ offset: Int, _ address: UInt64, _ size: Int) -> [UInt8] {
-            le(type) + le(UInt32(7)) + le(UInt64(offset)) + le(address) + le(address) + le(UInt64(size)) + le(UInt64(size)) + le(UInt64(4))
-        }
-        let dataOffset = 64 + 2 * 56
-        var elf: [UInt8] = [0x7F, 0x45, 0x4C, 0x46, 2, 1, 1, 0] + [UInt8](repeating: 0, count: 8)
-        elf += le(UInt16(2)) + le(UInt16(62)) + le(UInt32(1)) + le(entry) + le(UInt64(64)) + le(UInt64(0))
-        elf += le(UInt32(0)) + le(UInt16(64)) + le(UInt16(56)) + le(UInt16(2)) + le(UInt16(64)) + le(UInt16(0)) + le(UInt16(0))
-        elf += phdr(4, dataOffset, 0, note.count) + phdr(1, dataOffset + note.count, entry, code.count)
-        return elf + note + code
+        PVHImage.elf(entry: 0x10_0000, segments: [PVHImage.Segment(address: 0x10_0000, bytes: code)])
     }
 
     func run(_ code: [UInt8], _ accel: Accel) throws -> (MachineExit, TCGAccelerator) {
@@ -68,8 +57,34 @@ final class MachineExitTests: XCTestCase {
     }
 }
 
-/// Ctrl-C stops a guest spinning inside generated code (chained to itself, touching memory).
+/// Ctrl-C stops a guest spinning inside generated code (chained to itself, touching memory or not).
 final class InterruptionTests: XCTestCase {
+    /// `jmp .`: no memory access, no port, one block chained to itself. The exit request the
+    /// watchdog raises is tested on the backward jump; the report shows where the guest was.
+    func testInterruptStopsAJumpToItself() throws {
+        for accel in Accel.allCases {
+            let machine = try Machine(memorySize: 4 << 20, serialOutput: CapturedOutput(), serialInput: BufferedInput(""))
+            // mov $42, %eax; jmp .
+            try PVHLoader.load(bytes: MachineExitTests.image([0xB8, 0x2A, 0, 0, 0, 0xEB, 0xFE]), name: "jmp .", into: machine)
+            Interruption.install()
+            defer { Interruption.clear() }
+            let timer = Thread {
+                Thread.sleep(forTimeInterval: 0.3)
+                kill(getpid(), SIGINT)
+            }
+            timer.start()
+            let start = Date()
+            let accelerator = TCGAccelerator(accel)
+            let exit = try accelerator.run(machine)
+            XCTAssertEqual(exit, .interrupted, "\(accel)")
+            XCTAssertEqual(exit.status, 130)
+            XCTAssertLessThan(Date().timeIntervalSince(start), 5, "\(accel)")
+            let state = try XCTUnwrap(accelerator.finalState)
+            XCTAssertEqual(state.rip, 0x10_0005, "\(accel): stopped at the jump")
+            XCTAssertTrue(state.dump.contains("RAX=000000000000002a"), state.dump)
+        }
+    }
+
     func testInterruptStopsASpinningGuest() throws {
         for accel in Accel.allCases {
             let machine = try Machine(memorySize: 4 << 20, serialOutput: CapturedOutput(), serialInput: BufferedInput(""))
