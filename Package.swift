@@ -45,7 +45,7 @@ let package = Package(
 
         // The machine model (RAM, buses, devices, loaders) and the KVM accelerator.
         .target(name: "Machine", dependencies: ["ELF", "CCPU"]),
-        .target(name: "KVM", dependencies: ["Machine", "CKVM", "Introspection"]),
+        .target(name: "KVM", dependencies: ["Machine", "CKVM", "Introspection", "GDBStub"]),
         // System-mode TCG: the machine on Mimic's own translator (accelerators tcg and interp).
         .target(name: "SystemTCG", dependencies: ["Machine", "TCG", "Lifter", "CCPU"]),
 
@@ -72,7 +72,7 @@ let package = Package(
         .testTarget(name: "SystemTCGTests", dependencies: ["SystemTCG", "TCG", "Lifter", "Machine", "KVM", "CCPU", "IR", "TestSupport"]),
         .testTarget(name: "LinuxUserTests", dependencies: ["LinuxUser", "ELF", "TCG", "CCPU", "TestSupport"], exclude: ["Programs", "Freestanding"]),
         .testTarget(name: "CLITests", dependencies: [
-            "MimicCLI", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "MimicCLI", "TestSupport", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
     ],
     swiftLanguageModes: [.v5]

@@ -18,6 +18,9 @@ const unsigned long CKVM_SET_REGS = KVM_SET_REGS;
 const unsigned long CKVM_GET_SREGS = KVM_GET_SREGS;
 const unsigned long CKVM_SET_SREGS = KVM_SET_SREGS;
 const unsigned long CKVM_SET_CPUID2 = KVM_SET_CPUID2;
+const unsigned long CKVM_GET_FPU = KVM_GET_FPU;
+const unsigned long CKVM_SET_FPU = KVM_SET_FPU;
+const unsigned long CKVM_SET_GUEST_DEBUG = KVM_SET_GUEST_DEBUG;
 
 int ckvm_ioctl(int fd, unsigned long request, void *argument) {
     return ioctl(fd, request, argument);

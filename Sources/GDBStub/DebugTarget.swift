@@ -15,6 +15,8 @@ public protocol DebugTarget: AnyObject {
     /// Runs until a breakpoint, until the guest stops, or until `interrupted()` (which the target
     /// asks now and then) returns true.
     func resume(interrupted: () -> Bool) -> DebugStop
+    /// gdb is gone (detached or disconnected): forget its breakpoints; the guest runs on.
+    func detach()
 }
 
 /// Why the guest stopped, in the protocol's terms.

@@ -13,12 +13,13 @@ final class GDBConnection {
     private var peer: Int32 = -1
     private var pending: [UInt8] = []
     private var pendingStart = 0
-    /// The peer closed the connection (or it failed).
-    private(set) var isClosed = false
+    /// No gdb is connected: none yet, or it closed the connection (or the connection failed).
+    private(set) var isClosed = true
 
     /// Listens on 127.0.0.1:`port` (0 picks a free port; see `port`).
     init(port: UInt16) throws(GDBError) {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        // Close-on-exec: a program `mimic run` execs must not inherit the stub's port.
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw GDBError(description: "gdb stub: socket: \(String(cString: strerror(errno)))") }
         var yes: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
@@ -57,14 +58,32 @@ final class GDBConnection {
         while true {
             let fd = Glibc.accept(listener, nil, nil)
             if fd >= 0 {
-                var yes: Int32 = 1
-                setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &yes, socklen_t(MemoryLayout<Int32>.size))
-                peer = fd
-                isClosed = false
+                adopt(fd)
                 return
             }
             if errno != EINTR { throw GDBError(description: "gdb stub: accept: \(String(cString: strerror(errno)))") }
         }
+    }
+
+    /// Accepts a gdb that is waiting to connect, without waiting for one; true when one was.
+    func acceptIfWaiting() -> Bool {
+        var poller = pollfd(fd: listener, events: Int16(POLLIN), revents: 0)
+        guard poll(&poller, 1, 0) == 1 else { return false }
+        let fd = Glibc.accept(listener, nil, nil)
+        guard fd >= 0 else { return false }
+        adopt(fd)
+        return true
+    }
+
+    private func adopt(_ fd: Int32) {
+        if peer >= 0 { close(peer) }
+        _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+        var yes: Int32 = 1
+        setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &yes, socklen_t(MemoryLayout<Int32>.size))
+        peer = fd
+        isClosed = false
+        pending = []
+        pendingStart = 0
     }
 
     /// The next byte from gdb, waiting for it; nil once the connection is closed.
@@ -85,7 +104,9 @@ final class GDBConnection {
     private func fill(wait: Bool) -> Bool {
         guard !isClosed else { return false }
         var poller = pollfd(fd: peer, events: Int16(POLLIN), revents: 0)
-        let ready = poll(&poller, 1, wait ? -1 : 0)
+        var ready = poll(&poller, 1, wait ? -1 : 0)
+        // A signal (Ctrl-C, the KVM stub's vCPU kicks) is no reason to stop waiting for gdb.
+        while ready < 0, errno == EINTR, wait { ready = poll(&poller, 1, -1) }
         if ready == 0 { return false }
         if ready < 0 { return errno == EINTR ? false : closeWithFailure() }
         var chunk = [UInt8](repeating: 0, count: 4096)

@@ -30,6 +30,22 @@ public final class GDBServer {
         acknowledging = true
     }
 
+    /// Accepts a gdb that is waiting to connect, without waiting; true when one connected.
+    /// A guest that runs before gdb comes (no `-S`) asks this now and then.
+    public func acceptIfWaiting() -> Bool {
+        guard connection.acceptIfWaiting() else { return false }
+        acknowledging = true
+        return true
+    }
+
+    /// Tells a connected gdb that the guest exited with `status` and closes the connection: for
+    /// a guest that ends inside a resume without returning to the stub (a process that exits).
+    public func reportExit(_ status: Int32) {
+        guard !connection.isClosed else { return }
+        send(Array(("W" + String(decoding: Hex.byte(UInt8(truncatingIfNeeded: status)), as: UTF8.self)).utf8))
+        connection.closePeer()
+    }
+
     /// Answers gdb until it detaches, kills the guest, the guest exits, or the connection closes.
     /// The guest is stopped on entry (gdb asks why with `?`).
     public func serve(_ target: DebugTarget) -> Ending {

@@ -14,8 +14,9 @@ public final class LogSink: @unchecked Sendable {
         self.owned = owned
     }
 
-    public convenience init(path: String) throws(LogError) {
-        guard let f = fopen(path, "w") else {
+    /// `append`: add to the file (a program `mimic run` execs logs after its parent).
+    public convenience init(path: String, append: Bool = false) throws(LogError) {
+        guard let f = fopen(path, append ? "a" : "w") else {
             throw LogError(description: "cannot open log file \(path): \(String(cString: strerror(errno)))")
         }
         self.init(file: f, owned: true)

@@ -56,6 +56,51 @@ final class KVMVirtualCPU {
         guard ckvm_ioctl(fd, CKVM_SET_REGS, &regs) == 0 else { throw .ioctlFailed("KVM_SET_REGS", errno) }
     }
 
+    /// KVM_GET_REGS / KVM_SET_REGS and the rest, as the debugger needs them.
+    func registers() throws(KVMError) -> kvm_regs {
+        var regs = kvm_regs()
+        guard ckvm_ioctl(fd, CKVM_GET_REGS, &regs) == 0 else { throw .ioctlFailed("KVM_GET_REGS", errno) }
+        return regs
+    }
+
+    func setRegisters(_ regs: kvm_regs) throws(KVMError) {
+        var regs = regs
+        guard ckvm_ioctl(fd, CKVM_SET_REGS, &regs) == 0 else { throw .ioctlFailed("KVM_SET_REGS", errno) }
+    }
+
+    func specialRegisters() throws(KVMError) -> kvm_sregs {
+        var sregs = kvm_sregs()
+        guard ckvm_ioctl(fd, CKVM_GET_SREGS, &sregs) == 0 else { throw .ioctlFailed("KVM_GET_SREGS", errno) }
+        return sregs
+    }
+
+    func setSpecialRegisters(_ sregs: kvm_sregs) throws(KVMError) {
+        var sregs = sregs
+        guard ckvm_ioctl(fd, CKVM_SET_SREGS, &sregs) == 0 else { throw .ioctlFailed("KVM_SET_SREGS", errno) }
+    }
+
+    func floatingPoint() throws(KVMError) -> kvm_fpu {
+        var fpu = kvm_fpu()
+        guard ckvm_ioctl(fd, CKVM_GET_FPU, &fpu) == 0 else { throw .ioctlFailed("KVM_GET_FPU", errno) }
+        return fpu
+    }
+
+    func setFloatingPoint(_ fpu: kvm_fpu) throws(KVMError) {
+        var fpu = fpu
+        guard ckvm_ioctl(fd, CKVM_SET_FPU, &fpu) == 0 else { throw .ioctlFailed("KVM_SET_FPU", errno) }
+    }
+
+    /// KVM_SET_GUEST_DEBUG: `control` is KVM_GUESTDBG_* flags; `debugRegisters` DR0-DR3, DR6, DR7
+    /// as the debug registers hold them (indexes 4 and 5 unused).
+    func setGuestDebug(control: UInt32, debugRegisters: [UInt64] = []) throws(KVMError) {
+        var debug = kvm_guest_debug()
+        debug.control = control
+        withUnsafeMutableBytes(of: &debug.arch.debugreg) { slots in
+            for (i, value) in debugRegisters.prefix(8).enumerated() { slots.storeBytes(of: value, toByteOffset: 8 * i, as: UInt64.self) }
+        }
+        guard ckvm_ioctl(fd, CKVM_SET_GUEST_DEBUG, &debug) == 0 else { throw .ioctlFailed("KVM_SET_GUEST_DEBUG", errno) }
+    }
+
     /// The state for a failure report; nil if even reading it fails.
     var stateForReport: SystemCPUState? { try? state }
 }

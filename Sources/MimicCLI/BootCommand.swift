@@ -1,5 +1,7 @@
 import ArgumentParser
+import CCPU
 import Foundation
+import GDBStub
 import KVM
 import Machine
 import SystemTCG
@@ -61,21 +63,35 @@ public struct BootCommand: ParsableCommand {
         } catch {
             throw BootFailure(message: error.description)
         }
-        let accelerator = try chooseAccelerator()
+        var engineOptions = EngineOptions()
+        inspect.apply(to: &engineOptions)
+        let accelerator = try chooseAccelerator(engineOptions)
         let kvm = accelerator as? KVMAccelerator
+        let tcg = accelerator as? TCGAccelerator
         kvm?.collectsStatistics = inspect.stats != nil
-        defer { if let kvm { inspect.printStatistics([kvm.statistics.report]) } }
+        defer {
+            if let kvm { inspect.printStatistics([kvm.statistics.report]) }
+            if let engine = tcg?.engine { inspect.atExit([engine]) }
+        }
+        let server = try inspect.debugServer()
+        let outcome = DebugOutcome()
 
         Interruption.install()
         let exit: MachineExit
         do {
-            exit = try accelerator.run(machine)
+            if let server, let kvm {
+                exit = try runDebugged(kvm, machine, server, inspect, outcome)
+            } else {
+                if let server, let tcg { debug(tcg, server, inspect, outcome) }
+                exit = try accelerator.run(machine)
+            }
         } catch let error as KVMError {
             let dump = error.state.map { "\n" + $0.dump } ?? ""
             throw BootFailure(message: error.description + dump, status: MachineExit.crashStatus)
         } catch {
             throw BootFailure(message: "\(error)", status: MachineExit.crashStatus)
         }
+        if outcome.killed { throw BootFailure(message: "killed by gdb", status: 1) }
         switch exit {
         case .shutdown(let state):
             throw BootFailure(message: "guest triple fault: the processor shut down\n" + state.dump, status: exit.status)
@@ -88,7 +104,59 @@ public struct BootCommand: ParsableCommand {
         }
     }
 
-    private func chooseAccelerator() throws(BootFailure) -> Accelerator {
+    /// Whether gdb killed the guest (`kill` in gdb): the run then ends with status 1.
+    final class DebugOutcome {
+        var killed = false
+    }
+
+    /// `-g` under kvm: KVM_SET_GUEST_DEBUG must work here, else one line says which call failed.
+    private func runDebugged(_ kvm: KVMAccelerator, _ machine: Machine, _ server: GDBServer, _ inspect: Inspection,
+                             _ outcome: DebugOutcome) throws -> MachineExit {
+        let guest = try kvm.start(machine)
+        defer { guest.finish() }
+        let target: KVMDebugTarget
+        do {
+            target = try KVMDebugTarget(guest)
+        } catch {
+            throw BootFailure(message: "-g under kvm: \(error.description) (this KVM cannot debug its guests; try --accel tcg)")
+        }
+        target.notice = { FileHandle.standardError.write(Data("mimic: \($0)\n".utf8)) }
+        let end = try inspect.runDebugged(target, server: server)
+        if let failure = target.failure { throw failure }
+        switch end {
+        case .exited: return target.finalExit ?? .halted
+        case .killed:
+            outcome.killed = true
+            return .interrupted
+        case .signal: return try guest.run()
+        }
+    }
+
+    /// `-g` under tcg or interp: the stub drives the accelerator's engine (see `TCGAccelerator.debugger`).
+    private func debug(_ tcg: TCGAccelerator, _ server: GDBServer, _ inspect: Inspection, _ outcome: DebugOutcome) {
+        tcg.debugger = { engine, settle in
+            withoutActuallyEscaping(settle) { settle in
+                var final: MachineExit?
+                let target = EngineDebugTarget(engine: engine, systemMode: true) { stop in
+                    guard let exit = settle(stop) else { return nil }
+                    final = exit
+                    return .exited(exit.status)
+                }
+                let end: DebuggedRun.End
+                do { end = try inspect.runDebugged(target, server: server) } catch { return .interrupted }
+                switch end {
+                case .exited: return final ?? .halted
+                case .killed:
+                    outcome.killed = true
+                    return .interrupted
+                case .signal:
+                    while true { if let exit = settle(engine.run()) { return exit } }
+                }
+            }
+        }
+    }
+
+    private func chooseAccelerator(_ options: EngineOptions) throws(BootFailure) -> Accelerator {
         switch accel {
         case "kvm":
             do { return try KVMAccelerator() } catch { throw BootFailure(message: "--accel kvm: \(error.description)") }
@@ -99,12 +167,12 @@ public struct BootCommand: ParsableCommand {
                 return kvm
             } catch {
                 FileHandle.standardError.write(Data("mimic: accelerator tcg (\(error.description))\n".utf8))
-                return TCGAccelerator(.jit)
+                return TCGAccelerator(.jit, options: options)
             }
         case "tcg":
-            return TCGAccelerator(.jit)
+            return TCGAccelerator(.jit, options: options)
         case "interp":
-            return TCGAccelerator(.interp)
+            return TCGAccelerator(.interp, options: options)
         default:
             throw BootFailure(message: "unknown accelerator '\(accel)' (expected auto, kvm, tcg or interp)")
         }

@@ -2,15 +2,19 @@ import CCPU
 import GDBStub
 import TCG
 
-/// The TCG engine as the gdb stub sees it. What a guest stop means (a halt ends the demo, a
-/// syscall is serviced and the guest goes on) is the command's business: `onStop` returns the
+/// The TCG engine as the gdb stub sees it, in user mode (guest memory is linear) or system
+/// mode (`mimic boot --accel tcg|interp`: memory through the guest's page tables, segment
+/// selectors from the machine state). What a guest stop means (a syscall is serviced, an
+/// exception delivered, a halt ends the run) is the command's business: `onStop` returns the
 /// stop to report, or nil to go on.
 final class EngineDebugTarget: DebugTarget {
     let engine: Engine
     let onStop: (StopReason) -> DebugStop?
+    let systemMode: Bool
 
-    init(engine: Engine, onStop: @escaping (StopReason) -> DebugStop?) {
+    init(engine: Engine, systemMode: Bool = false, onStop: @escaping (StopReason) -> DebugStop?) {
         self.engine = engine
+        self.systemMode = systemMode
         self.onStop = onStop
     }
 
@@ -23,7 +27,7 @@ final class EngineDebugTarget: DebugTarget {
         withUnsafeBytes(of: cpu.pointee.gpr) { r.gpr = Array($0.bindMemory(to: UInt64.self)) }
         r.rip = cpu.pointee.rip
         r.eflags = UInt32(truncatingIfNeeded: engine.guestEFLAGS)
-        r.segments = Self.userSegments
+        r.segments = systemMode ? Self.systemSegments(cpu) : Self.userSegments
         r.fsBase = cpu.pointee.fs_base
         r.gsBase = cpu.pointee.gs_base
         withUnsafeBytes(of: cpu.pointee.xmm) { xmm in
@@ -64,19 +68,40 @@ final class EngineDebugTarget: DebugTarget {
         }
     }
 
+    /// CS SS DS ES FS GS as gdb orders them, from the machine state's ES..GS.
+    static func systemSegments(_ cpu: UnsafeMutablePointer<MimicCPUState>) -> [UInt32] {
+        withUnsafeBytes(of: cpu.pointee.sys.seg) { seg in
+            let segments = seg.bindMemory(to: MimicSegment.self)
+            return [MIMIC_SEG_CS, MIMIC_SEG_SS, MIMIC_SEG_DS, MIMIC_SEG_ES, MIMIC_SEG_FS, MIMIC_SEG_GS].map { UInt32(segments[Int($0)].selector) }
+        }
+    }
+
+    /// System mode: memory through the page tables the guest has now.
+    private var pagedMemory: PagedMemory? {
+        guard systemMode else { return nil }
+        let sys = engine.cpu.pointee.sys
+        guard let ram = UnsafeMutableRawPointer(bitPattern: UInt(sys.ram_base)) else { return nil }
+        return PagedMemory(cr0: sys.cr0, cr3: sys.cr3, cr4: sys.cr4, efer: sys.efer, ram: ram, ramSize: sys.ram_size)
+    }
+
     private func inMemory(_ address: UInt64, _ count: Int) -> Bool {
         let (end, overflow) = address.addingReportingOverflow(UInt64(count))
         return !overflow && end <= UInt64(engine.memory.size)
     }
 
     func readMemory(at address: UInt64, count: Int) -> [UInt8]? {
+        if systemMode { return pagedMemory?.read(at: address, count: count) }
         guard inMemory(address, count) else { return nil }
         return Array(UnsafeRawBufferPointer(start: engine.memory.base + Int(address), count: count))
     }
 
     func writeMemory(at address: UInt64, _ bytes: [UInt8]) -> Bool {
-        guard inMemory(address, bytes.count) else { return false }
-        bytes.withUnsafeBytes { (engine.memory.base + Int(address)).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        if systemMode {
+            guard pagedMemory?.write(at: address, bytes) == true else { return false }
+        } else {
+            guard inMemory(address, bytes.count) else { return false }
+            bytes.withUnsafeBytes { (engine.memory.base + Int(address)).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        }
         // The bytes may be code that was translated.
         engine.flush()
         return true
@@ -90,6 +115,10 @@ final class EngineDebugTarget: DebugTarget {
     func removeBreakpoint(at address: UInt64, hardware: Bool) -> Bool {
         engine.removeBreakpoint(at: address)
         return true
+    }
+
+    func detach() {
+        for address in engine.breakpoints { engine.removeBreakpoint(at: address) }
     }
 
     func step() -> DebugStop {

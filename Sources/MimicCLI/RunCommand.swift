@@ -50,8 +50,7 @@ public struct RunCommand: ParsableCommand {
         options.accel = backend
         inspected.apply(to: &options.engine)
         options.sysroot = sysroot
-        options.forwardedOptions = ["--accel", accel] + (sysroot.map { ["-L", $0] } ?? [])
-        if let log = inspection.log, inspection.logFile == nil { options.forwardedOptions += ["-d", log] }
+        options.forwardedOptions = ["--accel", accel] + (sysroot.map { ["-L", $0] } ?? []) + inspection.forwardedToExec
 
         let process: LinuxProcess
         do {

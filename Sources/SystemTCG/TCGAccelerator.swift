@@ -17,8 +17,13 @@ public final class TCGAccelerator: Accelerator {
     public private(set) var finalState: SystemCPUState?
     /// The engine's counters after the last run.
     public private(set) var statistics: Statistics?
-    /// Guest instructions the last run executed, when its options count executions.
-    public private(set) var guestInstructionsExecuted: UInt64?
+    /// The last run's engine (`--stats` reports what it counted).
+    public private(set) var engine: Engine?
+
+    /// A debugger in charge of the run (the gdb stub): called with the engine at the boot state
+    /// and `settle`, which serves a stop of the guest as `run` does (nil: the guest goes on;
+    /// else the exit the machine stops with); returns the exit the run ended with.
+    public var debugger: ((Engine, _ settle: (StopReason) -> MachineExit?) -> MachineExit)?
 
     public init(_ accel: Accel, options: EngineOptions = EngineOptions()) {
         self.accel = accel
@@ -28,6 +33,7 @@ public final class TCGAccelerator: Accelerator {
 
     public func run(_ machine: Machine) throws -> MachineExit {
         let engine = try Engine(systemRAM: machine.ram.base, size: machine.ram.size, accel: accel, options: options)
+        self.engine = engine
         let bus = MachineBus(machine, cpu: engine.cpu)
         let context = Unmanaged.passUnretained(bus).toOpaque()
         engine.cpu.pointee.sys.bus = MimicBus(context: context, read: MachineBus.read, write: MachineBus.write)
@@ -37,22 +43,19 @@ public final class TCGAccelerator: Accelerator {
             watchdog.finish()
             finalState = SystemCPUState(engine.cpu)
             statistics = engine.statistics
-            guestInstructionsExecuted = engine.guestInstructionsExecuted
             machine.serialOutput.flush()
             withExtendedLifetime(bus) {}
         }
         let cpu = SystemCPU(engine.cpu)
-        while true {
-            if let exit = machine.control.pendingExit { return exit }
-            if Interruption.isRequested { return .interrupted }
-            switch engine.run() {
+        func settle(_ stop: StopReason) -> MachineExit? {
+            switch stop {
             case .halt:
-                // A request to stop (a device's, or Ctrl-C seen at a port) comes back to the
-                // top of the loop. HLT: this machine has no interrupt source, so nothing could
-                // wake the processor, with IF set or not.
+                // A request to stop (a device's, or Ctrl-C seen at a port) comes back below.
+                // HLT: this machine has no interrupt source, so nothing could wake the
+                // processor, with IF set or not.
                 if engine.cpu.pointee.request == UInt64(MIMIC_REQ_HLT) { return .halted }
             case .exception(vector: Int(MIMIC_EXC_STOP), _, _):
-                // The watchdog stopped generated code: the top of the loop says why.
+                // The watchdog stopped generated code: the checks below say why.
                 engine.cpu.pointee.sys.stop_request = 0
                 mimic_clear_exit_request(engine.cpu, UInt32(MIMIC_EXIT_REQ_STOP))
             case .exception(let vector, let errorCode, let address):
@@ -65,6 +68,15 @@ public final class TCGAccelerator: Accelerator {
                 // Lifted as the ring transition in system mode; never a request.
                 preconditionFailure("SYSCALL request in system mode")
             }
+            if let exit = machine.control.pendingExit { return exit }
+            if Interruption.isRequested { return .interrupted }
+            return nil
+        }
+        if let exit = machine.control.pendingExit { return exit }
+        if Interruption.isRequested { return .interrupted }
+        if let debugger { return debugger(engine, settle) }
+        while true {
+            if let exit = settle(engine.run()) { return exit }
         }
     }
 }

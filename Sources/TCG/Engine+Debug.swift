@@ -1,4 +1,5 @@
 import CCPU
+import Lifter
 import X86
 
 /// What stopped the guest for a debugger.
@@ -66,7 +67,7 @@ extension Engine {
         attachDebugger()
         cpu.pointee.request = UInt64(MIMIC_REQ_NONE)
         while true {
-            guard let stopped = stepWithoutMarkingCode() else { return .stepped }
+            guard let stopped = stepOneInstruction() else { return .stepped }
             if handledCodeWrite(stopped) { continue }
             return .stopped(stopped)
         }
@@ -79,6 +80,7 @@ extension Engine {
         let traceExec = !options.log.isDisjoint(with: .blockEntry)
         var first = true
         var blocksRun = 0
+        serveSystemChange()
         while true {
             let pc = cpu.pointee.rip
             if !first, debugger!.breakpoints.contains(pc) { return .breakpoint }
@@ -86,7 +88,9 @@ extension Engine {
             blocksRun += 1
             if blocksRun & 255 == 0, interrupted() { return .interrupted }
             let index = cachedBlock(at: pc).flatMap { crossesBreakpoint(blocks[Int($0)]) ? nil : $0 }
-                ?? translate(pc, maxInstructions: instructionsBeforeBreakpoint(after: pc))
+                ?? withCacheLock { translate(pc, maxInstructions: instructionsBeforeBreakpoint(after: pc)) }
+            // System mode: the code at pc cannot be fetched (the fault is in the CPU state).
+            if index < 0 { return .stopped(stop(Int32(MIMIC_EXIT_EXCEPTION))) }
             if traceExec { traceEntry(index) }
             cpu.pointee.exception = UInt64(MIMIC_EXC_NONE)
             cpu.pointee.request = UInt64(MIMIC_REQ_NONE)
@@ -101,14 +105,29 @@ extension Engine {
             case Int32(MIMIC_EXIT_CHAIN0), Int32(MIMIC_EXIT_CHAIN1), Int32(MIMIC_EXIT_LOOKUP):
                 continue
             default:
+                if servedSystemRequest(reason) { continue }
                 let stopped = stop(reason)
                 if handledCodeWrite(stopped) {
-                    if let after = stepWithoutMarkingCode() { return .stopped(after) }
+                    if let after = stepOneInstruction() { return .stopped(after) }
                     continue
                 }
                 return .stopped(stopped)
             }
         }
+    }
+
+    /// The instruction at rip on its own (see `stepWithoutMarkingCode`); in system mode the
+    /// code must be fetchable first, and a change of mode or mappings it makes is served.
+    private func stepOneInstruction() -> StopReason? {
+        serveSystemChange()
+        if system != nil, !systemCodeIsFetchable(cpu.pointee.rip) { return stop(Int32(MIMIC_EXIT_EXCEPTION)) }
+        let stopped = stepWithoutMarkingCode()
+        if system != nil, stopped == .halt, cpu.pointee.request == UInt64(MIMIC_REQ_SYSTEM) {
+            cpu.pointee.request = UInt64(MIMIC_REQ_NONE)
+            serveSystemChange()
+            return nil
+        }
+        return stopped
     }
 
     /// A write to a page holding translated code: the translations go (as in `run()`).
@@ -128,15 +147,22 @@ extension Engine {
     /// no breakpoint is within a block's reach.
     private func instructionsBeforeBreakpoint(after pc: UInt64) -> Int? {
         let reach = UInt64(16 * options.maxBlockInstructions)
-        guard let next = debugger!.breakpoints.filter({ $0 > pc && $0 - pc < reach }).min(),
-              pc < UInt64(memory.size) else { return nil }
-        let decoder = Decoder(mode: .long64)
-        var address = pc
+        guard let next = debugger!.breakpoints.filter({ $0 > pc && $0 - pc < reach }).min() else { return nil }
+        let code: UnsafeRawBufferPointer, decoder: Decoder
+        if let system {
+            code = systemCode(system, at: pc).0
+            decoder = Decoder(mode: LifterOptions.system(flags: system.translationFlags.pointee).0)
+        } else {
+            guard pc < UInt64(memory.size) else { return nil }
+            code = UnsafeRawBufferPointer(start: memory.base + Int(pc), count: memory.size - Int(pc))
+            decoder = Decoder(mode: .long64)
+        }
+        var offset = 0
         var count = 0
-        while address < next, count < options.maxBlockInstructions, address < UInt64(memory.size) {
-            let bytes = UnsafeRawBufferPointer(start: memory.base + Int(address), count: min(15, memory.size - Int(address)))
-            guard let insn = decoder.decode(bytes, address: address), insn.length > 0 else { break }
-            address = insn.nextAddress
+        while pc + UInt64(offset) < next, count < options.maxBlockInstructions, offset < code.count {
+            let bytes = UnsafeRawBufferPointer(rebasing: code[offset..<min(code.count, offset + 15)])
+            guard let insn = decoder.decode(bytes, address: pc + UInt64(offset)), insn.length > 0 else { break }
+            offset += Int(insn.length)
             count += 1
         }
         return max(1, count)

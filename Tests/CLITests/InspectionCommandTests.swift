@@ -114,7 +114,7 @@ final class InspectionCommandTests: XCTestCase {
         nonisolated(unsafe) var demoError: Error?
         Thread.detachNewThread {
             do {
-                var command = try MimicCommand.parseAsRoot(["demo", "--accel", "tcg", "-g", String(port)])
+                var command = try MimicCommand.parseAsRoot(["demo", "--accel", "tcg", "-g", String(port), "-S"])
                 try command.run()
             } catch {
                 demoError = error

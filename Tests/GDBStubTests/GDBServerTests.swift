@@ -26,6 +26,7 @@ final class FakeTarget: DebugTarget {
         registers.rip += 1
         return registers.rip == exitAt ? .exited(3) : .stepped
     }
+    func detach() { breakpoints = [] }
     func resume(interrupted: () -> Bool) -> DebugStop {
         while true {
             registers.rip += 1

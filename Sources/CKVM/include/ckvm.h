@@ -26,6 +26,9 @@ extern const unsigned long CKVM_SET_REGS;
 extern const unsigned long CKVM_GET_SREGS;
 extern const unsigned long CKVM_SET_SREGS;
 extern const unsigned long CKVM_SET_CPUID2;
+extern const unsigned long CKVM_GET_FPU;
+extern const unsigned long CKVM_SET_FPU;
+extern const unsigned long CKVM_SET_GUEST_DEBUG;
 
 /// ioctl(2) with a pointer argument; returns its result, or -1 with errno set.
 int ckvm_ioctl(int fd, unsigned long request, void *argument);
