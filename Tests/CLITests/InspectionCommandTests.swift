@@ -8,7 +8,7 @@ import XCTest
 final class InspectionCommandTests: XCTestCase {
     /// Runs `arguments` in-process with standard error captured; returns the error text and
     /// the exit code the command would end with.
-    func runCapturingStandardError(_ arguments: [String]) throws -> (stderr: String, status: Int32) {
+    static func runCapturingStandardError(_ arguments: [String]) throws -> (stderr: String, status: Int32) {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("mimic-stderr-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: path) }
         fflush(stderr)
@@ -33,7 +33,7 @@ final class InspectionCommandTests: XCTestCase {
     }
 
     func testStatsJSONHasPlausibleCounts() throws {
-        let (text, status) = try runCapturingStandardError(["demo", "--accel", "tcg", "--stats=json"])
+        let (text, status) = try Self.runCapturingStandardError(["demo", "--accel", "tcg", "--stats=json"])
         XCTAssertEqual(status, 0, text)
         let line = try XCTUnwrap(text.split(separator: "\n").first { $0.hasPrefix("{") }, text)
         let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
@@ -50,17 +50,17 @@ final class InspectionCommandTests: XCTestCase {
     }
 
     func testStatsTextIsForPeople() throws {
-        let (text, status) = try runCapturingStandardError(["demo", "--accel", "interp", "--stats"])
+        let (text, status) = try Self.runCapturingStandardError(["demo", "--accel", "interp", "--stats"])
         XCTAssertEqual(status, 0, text)
         XCTAssertTrue(text.contains("Statistics: interp"), text)
         XCTAssertTrue(text.contains("blocks translated"), text)
     }
 
     func testBadLogItemsAndFiltersExitWithStatus2() throws {
-        let (item, itemStatus) = try runCapturingStandardError(["demo", "--accel", "tcg", "-d", "in_asm,nonsense"])
+        let (item, itemStatus) = try Self.runCapturingStandardError(["demo", "--accel", "tcg", "-d", "in_asm,nonsense"])
         XCTAssertEqual(itemStatus, 2)
         XCTAssertTrue(item.contains("unknown log item 'nonsense'") && item.contains("out_asm"), item)
-        let (filter, filterStatus) = try runCapturingStandardError(["demo", "--accel", "tcg", "-d", "in_asm", "-dfilter", "0x10000+zz"])
+        let (filter, filterStatus) = try Self.runCapturingStandardError(["demo", "--accel", "tcg", "-d", "in_asm", "-dfilter", "0x10000+zz"])
         XCTAssertEqual(filterStatus, 2)
         XCTAssertTrue(filter.contains("bad -dfilter range '0x10000+zz'"), filter)
     }
@@ -75,7 +75,7 @@ final class InspectionCommandTests: XCTestCase {
     func testExplainWritesASelfContainedPage() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("explain-\(getpid()).html").path
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let (text, status) = try runCapturingStandardError(["explain", "--html", path, "demo"])
+        let (text, status) = try Self.runCapturingStandardError(["explain", "--html", path, "demo"])
         XCTAssertEqual(status, 0, text)
         let html = try String(contentsOfFile: path, encoding: .utf8)
         XCTAssertTrue(html.hasPrefix("<!DOCTYPE html>"))
@@ -93,7 +93,7 @@ final class InspectionCommandTests: XCTestCase {
     // MARK: gdb
 
     /// A TCP port nobody listens on now.
-    func freePort() -> UInt16 {
+    static func freePort() -> UInt16 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var address = sockaddr_in()
@@ -109,7 +109,7 @@ final class InspectionCommandTests: XCTestCase {
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/gdb") else {
             throw XCTSkip("gdb is not installed (Debian package gdb)")
         }
-        let port = freePort()
+        let port = Self.freePort()
         let finished = DispatchSemaphore(value: 0)
         nonisolated(unsafe) var demoError: Error?
         Thread.detachNewThread {
