@@ -24,6 +24,8 @@ public final class TCGAccelerator: Accelerator {
     /// and `settle`, which serves a stop of the guest as `run` does (nil: the guest goes on;
     /// else the exit the machine stops with); returns the exit the run ended with.
     public var debugger: ((Engine, _ settle: (StopReason) -> MachineExit?) -> MachineExit)?
+    /// Guest instructions the last run executed, when its options count executions.
+    public private(set) var guestInstructionsExecuted: UInt64?
 
     public init(_ accel: Accel, options: EngineOptions = EngineOptions()) {
         self.accel = accel
@@ -43,6 +45,7 @@ public final class TCGAccelerator: Accelerator {
             watchdog.finish()
             finalState = SystemCPUState(engine.cpu)
             statistics = engine.statistics
+            guestInstructionsExecuted = engine.guestInstructionsExecuted
             machine.serialOutput.flush()
             withExtendedLifetime(bus) {}
         }
@@ -58,6 +61,9 @@ public final class TCGAccelerator: Accelerator {
                 // The watchdog stopped generated code: the checks below say why.
                 engine.cpu.pointee.sys.stop_request = 0
                 mimic_clear_exit_request(engine.cpu, UInt32(MIMIC_EXIT_REQ_STOP))
+            case .exception(vector: Int(MIMIC_EXC_CODE_WRITE), _, _):
+                // A store to bytes translated code came from: the guest goes on with its new code.
+                if let stopped = engine.serveCodeWrite() { return settle(stopped) }
             case .exception(let vector, let errorCode, let address):
                 let software = engine.cpu.pointee.sys.software_interrupt != 0
                 engine.cpu.pointee.sys.software_interrupt = 0

@@ -17,13 +17,26 @@ final class SystemModeState {
     /// Where code that runs into the next page is assembled for the translator.
     let fetchBuffer = UnsafeMutableRawPointer.allocate(byteCount: 4096 + 16, alignment: 16)
     let translationFlags: UnsafeMutablePointer<UInt32>
+    /// Where the last block's bytes were fetched from (`systemCode`): pc's physical address,
+    /// and the next page's when the fetch went on into it.
+    var fetchedFrames: (UInt64, UInt64?) = (0, nil)
+    /// Whether translations mark their code (not the one-instruction step after a code write).
+    var marksCode = true
+    /// `MimicSystemState.code_chunks`: one mask per page of RAM.
+    let codeChunks: UnsafeMutablePointer<UInt64>
 
-    init(_ cpu: UnsafeMutablePointer<MimicCPUState>) {
+    init(_ cpu: UnsafeMutablePointer<MimicCPUState>, ramSize: UInt64) {
         translationFlags = (UnsafeMutableRawPointer(cpu) + MemoryLayout<MimicCPUState>.offset(of: \.sys.tb_flags)!)
             .assumingMemoryBound(to: UInt32.self)
+        let pages = Int((ramSize + 4095) >> 12)
+        codeChunks = .allocate(capacity: pages)
+        codeChunks.initialize(repeating: 0, count: pages)
     }
 
-    deinit { fetchBuffer.deallocate() }
+    deinit {
+        fetchBuffer.deallocate()
+        codeChunks.deallocate()
+    }
 }
 
 extension Engine {
@@ -33,9 +46,11 @@ extension Engine {
                             options: EngineOptions = EngineOptions()) throws {
         // Linear guest memory is not used: every access goes through the software TLB.
         try self.init(memory: GuestMemory(size: GuestMemory.pageSize), accel: accel, options: options)
-        system = SystemModeState(cpu)
+        let system = SystemModeState(cpu, ramSize: size)
+        self.system = system
         cpu.pointee.sys.ram_base = UInt64(UInt(bitPattern: base))
         cpu.pointee.sys.ram_size = size
+        cpu.pointee.sys.code_chunks = system.codeChunks
         cpu.pointee.eflags_rest = 0x2
         SystemCPU(cpu).flushTLB()
     }
@@ -81,8 +96,9 @@ extension Engine {
         let inPage = Int(4096 - pc & 4095)
         let buffer = system.fetchBuffer
         var count = 0
-        func copy(_ linear: UInt64, _ bytes: Int) -> Bool {
-            guard let physical = try? cpu.translate(linear, .fetch, user: user) else { return false }
+        /// The physical address the bytes came from; nil when they may not be fetched.
+        func copy(_ linear: UInt64, _ bytes: Int) -> UInt64? {
+            guard let physical = try? cpu.translate(linear, .fetch, user: user) else { return nil }
             let base = self.cpu.pointee.sys.ram_base, size = self.cpu.pointee.sys.ram_size
             if physical < size, size - physical >= UInt64(bytes),
                let host = UnsafeRawPointer(bitPattern: UInt(base &+ physical)) {
@@ -92,17 +108,54 @@ extension Engine {
                 (buffer + count).initializeMemory(as: UInt8.self, repeating: 0xFF, count: bytes)
             }
             count += bytes
-            return true
+            return physical
         }
-        if copy(pc, inPage) { _ = copy(pc &+ UInt64(inPage), 15) }
+        system.fetchedFrames = (0, nil)
+        if let physical = copy(pc, inPage) {
+            system.fetchedFrames = (physical, copy(pc &+ UInt64(inPage), 15))
+        }
         return (UnsafeRawBufferPointer(start: buffer, count: count), pc)
     }
 
-    /// Makes a lifted block's memory accesses virtual (see `SystemMemory.prepare`).
+    /// Makes a lifted block's memory accesses virtual (see `SystemMemory.prepare`), and marks
+    /// the physical bytes its code came from.
     func prepareSystemBlock(_ ir: inout IRBlock) {
         guard let system else { return }
         SystemMemory.prepare(&ir, user: system.translationFlags.pointee & UInt32(MIMIC_TB_CPL) == 3,
                              throughHelpers: jit == nil)
+        if system.marksCode { markSystemCode(system, ir) }
+    }
+
+    /// Marks the bytes from the block's pc to the end of its last instruction as code, on pc's
+    /// page and, for a block whose last instruction runs into the next page, on that one.
+    private func markSystemCode(_ system: SystemModeState, _ ir: IRBlock) {
+        guard let last = ir.insts.last(where: { $0.op == .insnStart }) else { return }
+        let pc = ir.guestPC
+        let lastPC = UInt64(bitPattern: last.imm)
+        let (mode, _) = LifterOptions.system(flags: system.translationFlags.pointee)
+        let offset = Int(lastPC &- pc)
+        let bytes = UnsafeRawBufferPointer(start: system.fetchBuffer + offset, count: 4096 + 15 - offset)
+        let length = Decoder(mode: mode).decode(bytes, address: lastPC).map { Int($0.length) } ?? 1
+        let end = lastPC &+ UInt64(length)
+        let pageEnd = (pc | 4095) &+ 1
+        let cpu = SystemCPU(self.cpu)
+        cpu.markCode(system.fetchedFrames.0, system.fetchedFrames.0 &+ (min(end, pageEnd) &- pc))
+        if end > pageEnd, let next = system.fetchedFrames.1 {
+            cpu.markCode(next, next &+ (end &- pageEnd))
+        }
+    }
+
+    /// MIMIC_EXC_CODE_WRITE (see system_state.h): drops every translation and runs the
+    /// writing instruction from a translation that marks nothing; the caller then goes on with
+    /// `run`. Returns how that instruction stopped, if it did.
+    public func serveCodeWrite() -> StopReason? {
+        guard let system else { return nil }
+        flush()
+        SystemCPU(cpu).forgetCode()
+        counts.codeInvalidations += 1
+        system.marksCode = false
+        defer { system.marksCode = true }
+        return stepWithoutMarkingCode()
     }
 
     /// MIMIC_REQ_SYSTEM, and every entry to `run`: drops the translations when the code
@@ -112,6 +165,7 @@ extension Engine {
         if cpu.pointee.sys.flush & UInt32(MIMIC_FLUSH_CODE) != 0 {
             cpu.pointee.sys.flush = 0
             flush()
+            SystemCPU(cpu).forgetCode()
         }
         let flags = system.translationFlags.pointee
         if flags != system.jumpCacheFlags {

@@ -27,6 +27,19 @@ final class GuestImageTests: XCTestCase {
         try assertBoots("hello", commandLine: "console=ttyS0 n=5", output: "Hello from a PVH guest!\ncmdline: \"console=ttyS0 n=5\"\n")
     }
 
+    /// Self-modifying code: stores that patch the next instruction, a function translated
+    /// before, and a running loop's body; each must run the new bytes, as under kvm.
+    func testSelfModifyingCode() throws {
+        try assertBoots("smc", output: """
+        patch the next instruction (same block)      2: ok
+        patch a function, call it again              30: ok
+        patch a loop's body from inside the loop     303: ok
+        store data beside code                       23130: ok
+        smc: all checks passed
+
+        """)
+    }
+
     func testEcho() throws {
         try assertBoots("echo", input: "hello\nworld\n", output: "hello\nworld\necho: 12 bytes\n")
         try assertBoots("echo", input: "", output: "echo: 0 bytes\n")

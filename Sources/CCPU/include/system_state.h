@@ -60,6 +60,13 @@ enum { MIMIC_REQ_SYSTEM = 16 };
 // Not a guest vector: the run must stop (`stop_request` was set); the loop sees it as an
 // exception at the instruction that noticed.
 enum { MIMIC_EXC_STOP = 0x100 };
+// Not a guest vector either: a store would change bytes translated code came from (self-
+// modifying code). Raised before the store, at the storing instruction; `fault_address` is the
+// guest physical address. The loop drops the translations, runs the instruction and goes on.
+enum { MIMIC_EXC_CODE_WRITE = 0x101 };
+// Translated code is tracked in chunks of 64 bytes: a page's mask in `code_chunks` has bit i
+// set while bytes 64*i to 64*i+63 of the page are part of a translated block.
+enum { MIMIC_CODE_CHUNK_SHIFT = 6 };
 enum {
     MIMIC_FLUSH_CODE = 1,           // drop every translation (the code mappings changed)
 };
@@ -90,6 +97,9 @@ typedef struct MimicSystemState {
     // Guest physical RAM: host address = ram_base + guest physical address, below ram_size.
     uint64_t ram_base, ram_size;
     MimicBus bus;
+    // One mask per 4 KiB page of RAM (see MIMIC_CODE_CHUNK_SHIFT). A page with any bit set
+    // never gets a TLB write tag, so every store to it comes to the slow path, which checks it.
+    uint64_t *code_chunks;
     MimicTLBEntry tlb[2 * MIMIC_TLB_ENTRIES];
 } MimicSystemState;
 

@@ -182,7 +182,8 @@ extension SystemCPU {
             return
         }
         let page = linear & pageMask
-        entry.pointee = MimicTLBEntry(read_tag: readable ? page : invalidTag, write_tag: writable ? page : invalidTag,
+        let storable = writable && codeChunks(frame) == 0
+        entry.pointee = MimicTLBEntry(read_tag: readable ? page : invalidTag, write_tag: storable ? page : invalidTag,
                                       addend: sys.pointee.ram_base &+ frame &- page, physical: frame)
     }
 
@@ -251,14 +252,21 @@ extension SystemCPU {
     }
 
     /// Writes the low `bytes` of `value` at a linear address; true when a device asked to stop.
+    /// A write to bytes translated code came from raises MIMIC_EXC_CODE_WRITE before any byte
+    /// changes, unless it is `implicit` (the processor's own, between blocks: the translations
+    /// are then dropped before the next block runs).
     @discardableResult
-    public func write(_ linear: UInt64, bytes: Int, _ value: UInt64, user: Bool) throws(Fault) -> Bool {
+    public func write(_ linear: UInt64, bytes: Int, _ value: UInt64, user: Bool, implicit: Bool = false) throws(Fault) -> Bool {
         let inPage = Int(pageSize - (linear & ~pageMask))
         if bytes <= inPage {
-            return writePhysical(try translate(linear, .write, user: user), bytes: bytes, value)
+            let physical = try translate(linear, .write, user: user)
+            try checkCodeWrite(physical, bytes: bytes, implicit: implicit)
+            return writePhysical(physical, bytes: bytes, value)
         }
         let first = try translate(linear, .write, user: user)
         let second = try translate(linear &+ UInt64(inPage), .write, user: user)
+        try checkCodeWrite(first, bytes: inPage, implicit: implicit)
+        try checkCodeWrite(second, bytes: bytes - inPage, implicit: implicit)
         for i in 0..<bytes {
             let byte = value >> UInt64(8 * i) & 0xFF
             if i < inPage { writePhysical(first + UInt64(i), bytes: 1, byte) } else { writePhysical(second + UInt64(i - inPage), bytes: 1, byte) }
@@ -273,6 +281,54 @@ extension SystemCPU {
     }
 
     func writeSystem(_ linear: UInt64, bytes: Int, _ value: UInt64) throws(Fault) {
-        try write(linear, bytes: bytes, value, user: false)
+        try write(linear, bytes: bytes, value, user: false, implicit: true)
+    }
+
+    // MARK: Translated code (self-modifying code)
+
+    /// The mask of translated 64-byte chunks of the RAM page at physical `frame`.
+    @inline(__always)
+    func codeChunks(_ frame: UInt64) -> UInt64 {
+        guard let chunks = sys.pointee.code_chunks, frame < sys.pointee.ram_size else { return 0 }
+        return chunks[Int(frame >> 12)]
+    }
+
+    /// The chunk bits of the `bytes` (at least 1, within one page) at physical `address`.
+    private func chunkMask(_ address: UInt64, bytes: Int) -> UInt64 {
+        let first = (address & ~pageMask) >> UInt64(MIMIC_CODE_CHUNK_SHIFT)
+        let last = ((address & ~pageMask) + UInt64(bytes) - 1) >> UInt64(MIMIC_CODE_CHUNK_SHIFT)
+        let upTo = last == 63 ? UInt64.max : (1 << (last + 1)) - 1
+        return upTo & ~((1 << first) - 1)
+    }
+
+    private func checkCodeWrite(_ physical: UInt64, bytes: Int, implicit: Bool) throws(Fault) {
+        let chunks = codeChunks(physical & pageMask)
+        guard chunks != 0, chunks & chunkMask(physical, bytes: bytes) != 0 else { return }
+        if implicit {
+            sys.pointee.flush |= UInt32(MIMIC_FLUSH_CODE)
+        } else {
+            throw Fault(Int(MIMIC_EXC_CODE_WRITE), address: physical)
+        }
+    }
+
+    /// Records that a translated block came from the physical bytes [start, end) (one page).
+    /// The first code on a page takes away the page's TLB write tags, so that stores to it
+    /// reach `checkCodeWrite`.
+    public func markCode(_ start: UInt64, _ end: UInt64) {
+        let frame = start & pageMask
+        guard end > start, let chunks = sys.pointee.code_chunks, frame < sys.pointee.ram_size else { return }
+        let before = chunks[Int(frame >> 12)]
+        chunks[Int(frame >> 12)] = before | chunkMask(start, bytes: Int(end - start))
+        guard before == 0 else { return }
+        let first = tlbEntry(0, user: false)
+        for i in 0..<2 * Int(MIMIC_TLB_ENTRIES) where first[i].physical == frame && first[i].write_tag != invalidTag {
+            first[i].write_tag = invalidTag
+        }
+    }
+
+    /// Forgets every mark (the translations were dropped).
+    public func forgetCode() {
+        guard let chunks = sys.pointee.code_chunks else { return }
+        chunks.update(repeating: 0, count: Int(sys.pointee.ram_size >> 12))
     }
 }
