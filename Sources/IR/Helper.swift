@@ -55,5 +55,9 @@ public enum Helpers {
     @inline(__always)
     public static subscript(index: Int) -> Helper { table[index]! }
 
+    /// Helper `index`'s flags, without copying the rest of its entry (the passes ask on every call op).
+    @inline(__always)
+    public static func flags(_ index: Int) -> HelperFlags { table[index]!.flags }
+
     public static var registeredCount: Int { lock.withLock { count } }
 }

@@ -14,8 +14,9 @@ public struct IRBlock: Sendable {
     public init(layout: GlobalLayout, guestPC: UInt64 = 0) {
         self.layout = layout
         self.guestPC = guestPC
-        temps = layout.globals.map { TempInfo(kind: .global, type: $0.type, value: UInt64($0.offset)) }
+        temps = []
         temps.reserveCapacity(256)
+        temps.append(contentsOf: layout.temps)
         insts = []
         insts.reserveCapacity(256)
         labelCount = 0

@@ -22,16 +22,32 @@ public final class ScratchArena {
         }
     }
 
-    @usableFromInline var chunks: [(base: UnsafeMutableRawPointer, size: Int)] = []
-    @usableFromInline var chunk = 0
-    @usableFromInline var offset = 0
+    /// The bump pointer, kept behind a pointer: a class's stored `var`s are checked for
+    /// exclusive access at run time on every touch, which costs more than the allocation.
+    @usableFromInline struct Cursor {
+        @usableFromInline var chunk: Int
+        @usableFromInline var offset: Int
+        /// The current chunk's memory and size.
+        @usableFromInline var base: UnsafeMutableRawPointer
+        @usableFromInline var size: Int
+    }
+
+    @usableFromInline let cursor: UnsafeMutablePointer<Cursor>
+    /// Every chunk so far; only the slow paths touch it.
+    var chunks: [(base: UnsafeMutableRawPointer, size: Int)] = []
     static let chunkBytes = 256 << 10
 
     private init() {
-        chunks.append((UnsafeMutableRawPointer.allocate(byteCount: Self.chunkBytes, alignment: 16), Self.chunkBytes))
+        let first = UnsafeMutableRawPointer.allocate(byteCount: Self.chunkBytes, alignment: 16)
+        chunks.append((first, Self.chunkBytes))
+        cursor = .allocate(capacity: 1)
+        cursor.initialize(to: Cursor(chunk: 0, offset: 0, base: first, size: Self.chunkBytes))
     }
 
-    deinit { for c in chunks { c.base.deallocate() } }
+    deinit {
+        for c in chunks { c.base.deallocate() }
+        cursor.deallocate()
+    }
 
     /// The calling thread's arena.
     public static var current: ScratchArena {
@@ -47,38 +63,54 @@ public final class ScratchArena {
         return key
     }()
 
-    @inlinable public var mark: Mark { Mark(chunk: chunk, offset: offset) }
+    @inlinable public var mark: Mark { Mark(chunk: cursor.pointee.chunk, offset: cursor.pointee.offset) }
 
     /// Frees everything allocated since `mark`.
     @inlinable public func release(to mark: Mark) {
-        chunk = mark.chunk
-        offset = mark.offset
+        if mark.chunk != cursor.pointee.chunk { enterChunk(mark.chunk) }
+        cursor.pointee.offset = mark.offset
     }
 
     /// `count` values of a trivial type, each `value`, valid until the arena is released past
     /// this point.
     @inlinable
     public func allocate<T>(_ type: T.Type, count: Int, repeating value: T) -> UnsafeMutableBufferPointer<T> {
+        let p = allocateUninitialized(type, count: count)
+        p.initialize(repeating: value)
+        return p
+    }
+
+    /// `count` values of a trivial type, not initialized.
+    @inlinable
+    public func allocateUninitialized<T>(_ type: T.Type, count: Int) -> UnsafeMutableBufferPointer<T> {
         let bytes = (max(count, 1) * MemoryLayout<T>.stride + 15) & ~15
-        if offset + bytes > chunks[chunk].size { nextChunk(bytes) }
-        let p = (chunks[chunk].base + offset).bindMemory(to: T.self, capacity: count)
-        offset += bytes
-        p.initialize(repeating: value, count: count)
+        if cursor.pointee.offset + bytes > cursor.pointee.size { nextChunk(bytes) }
+        let p = (cursor.pointee.base + cursor.pointee.offset).bindMemory(to: T.self, capacity: count)
+        cursor.pointee.offset += bytes
         return UnsafeMutableBufferPointer(start: p, count: count)
     }
 
     @usableFromInline @inline(never)
+    func enterChunk(_ index: Int) {
+        cursor.pointee.chunk = index
+        cursor.pointee.base = chunks[index].base
+        cursor.pointee.size = chunks[index].size
+    }
+
+    @usableFromInline @inline(never)
     func nextChunk(_ bytes: Int) {
-        chunk += 1
-        offset = 0
-        if chunk < chunks.count, chunks[chunk].size >= bytes { return }
-        let size = max(Self.chunkBytes, bytes)
-        let fresh = (UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 16), size)
-        if chunk < chunks.count {
-            chunks[chunk].base.deallocate()
-            chunks[chunk] = fresh
-        } else {
-            chunks.append(fresh)
+        let next = cursor.pointee.chunk + 1
+        if next == chunks.count || chunks[next].size < bytes {
+            let size = max(Self.chunkBytes, bytes)
+            let fresh = (UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 16), size)
+            if next < chunks.count {
+                chunks[next].base.deallocate()
+                chunks[next] = fresh
+            } else {
+                chunks.append(fresh)
+            }
         }
+        enterChunk(next)
+        cursor.pointee.offset = 0
     }
 }

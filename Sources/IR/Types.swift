@@ -14,8 +14,9 @@ public struct Temp: Hashable, Sendable, CustomStringConvertible {
     public var index: UInt32
     @inlinable public init(_ index: UInt32) { self.index = index }
     @inlinable public init(_ index: Int) { self.index = UInt32(index) }
-    /// The absent operand.
-    public static let none = Temp(UInt32.max)
+    /// The absent operand. Computed: a stored static read from another module goes through
+    /// an initialization check on every use.
+    @inlinable public static var none: Temp { Temp(UInt32.max) }
     @inlinable public var isNone: Bool { index == UInt32.max }
     public var description: String { isNone ? "-" : "t\(index)" }
 }

@@ -15,23 +15,27 @@ extension Optimizer {
         let arena = ScratchArena.current
         let mark = arena.mark
         defer { arena.release(to: mark) }
-        var pass = DeadCodePass(block, arena)
-        pass.solve()
-        let keep = pass.keep
-        var kept = 0
-        block.insts.withUnsafeMutableBufferPointer { insts in
-            for i in insts.indices where keep[i] {
+        // The ops are moved out of the block so that compacting them copies nothing.
+        var insts: [Inst] = []
+        swap(&insts, &block.insts)
+        let kept = insts.withUnsafeMutableBufferPointer { insts in
+            var pass = DeadCodePass(UnsafeBufferPointer(insts), block, arena)
+            pass.solve()
+            var kept = 0
+            for i in insts.indices where pass.keep[i] {
                 insts[kept] = insts[i]
                 kept += 1
             }
+            return kept
         }
-        block.insts.removeLast(block.insts.count - kept)
+        insts.removeLast(insts.count - kept)
+        swap(&insts, &block.insts)
     }
 }
 
 /// The backward liveness walk of `eliminateDeadCode`, per basic block.
 struct DeadCodePass {
-    let insts: [Inst]
+    let insts: UnsafeBufferPointer<Inst>
     let globalCount: Int
     let allGlobals: UInt64
     /// Globals live where the block leaves through goto_tb slot 0 and slot 1.
@@ -53,30 +57,36 @@ struct DeadCodePass {
     let localStamp: UnsafeMutableBufferPointer<UInt32>
     var stamp: UInt32 = 0
 
-    init(_ block: IRBlock, _ arena: ScratchArena) {
-        insts = block.insts
+    init(_ insts: UnsafeBufferPointer<Inst>, _ block: IRBlock, _ arena: ScratchArena) {
+        self.insts = insts
         globalCount = block.globalCount
         precondition(globalCount <= 64, "global liveness is a 64-bit mask")
         allGlobals = globalCount == 64 ? ~0 : (1 << UInt64(globalCount)) - 1
         let pc: UInt64 = 1 << UInt64(block.layout.programCounter)
         chainedExitLive = (allGlobals & ~block.deadAtChainedExit.0 & ~pc, allGlobals & ~block.deadAtChainedExit.1 & ~pc)
-        crossing = Optimizer.localsCrossingBasicBlocks(block, arena)
-        keep = arena.allocate(Bool.self, count: block.insts.count, repeating: true)
+        crossing = arena.allocate(Bool.self, count: block.temps.count, repeating: false)
+        keep = arena.allocate(Bool.self, count: insts.count, repeating: true)
         localStamp = arena.allocate(UInt32.self, count: block.temps.count, repeating: 0)
-        let most = block.insts.count + 1
+        let most = insts.count + 1
         starts = arena.allocate(Int.self, count: most + 1, repeating: 0)
         successor0 = arena.allocate(Int.self, count: most, repeating: -1)
         successor1 = arena.allocate(Int.self, count: most, repeating: -1)
         exitLive = arena.allocate(UInt64.self, count: most, repeating: 0)
         liveIn = arena.allocate(UInt64.self, count: most, repeating: 0)
-        findBasicBlocks(labelBlock: arena.allocate(Int.self, count: block.labelCount, repeating: -1))
+        findBasicBlocks(labelBlock: arena.allocate(Int.self, count: block.labelCount, repeating: -1),
+                        writtenIn: arena.allocate(Int32.self, count: block.temps.count, repeating: -1), block.temps)
     }
 
-    mutating func findBasicBlocks(labelBlock: UnsafeMutableBufferPointer<Int>) {
+    /// Cuts the ops into basic blocks and finds the locals whose value flows between basic
+    /// blocks (written in one, read in another, or written in several): the walk tracks locals
+    /// within one basic block, so these stay live.
+    mutating func findBasicBlocks(labelBlock: UnsafeMutableBufferPointer<Int>, writtenIn: UnsafeMutableBufferPointer<Int32>,
+                                  _ temps: [TempInfo]) {
         count = 1
         starts[0] = 0
         for i in insts.indices {
             let inst = insts[i]
+            let info = inst.op.info
             if (inst.op == .br || inst.op == .brcond) && labelBlock[Int(inst.imm)] >= 0 { forwardOnly = false }
             if inst.op == .setLabel {
                 if starts[count - 1] != i {
@@ -84,7 +94,22 @@ struct DeadCodePass {
                     count += 1
                 }
                 labelBlock[Int(inst.imm)] = count - 1
-            } else if inst.op.info.flags.contains(.basicBlockEnd), i + 1 < insts.count {
+            }
+            let basicBlock = Int32(count - 1)
+            for a in 0..<info.ins {
+                let t = inst.input(a)
+                guard !t.isNone, Int(t.index) >= globalCount, writtenIn[Int(t.index)] != basicBlock,
+                      temps[Int(t.index)].kind == .local else { continue }
+                crossing[Int(t.index)] = true
+            }
+            for o in 0..<info.outs {
+                let d = inst.output(o)
+                guard !d.isNone, Int(d.index) >= globalCount else { continue }
+                let w = writtenIn[Int(d.index)]
+                if w >= 0, w != basicBlock { crossing[Int(d.index)] = true }
+                writtenIn[Int(d.index)] = basicBlock
+            }
+            if info.flags.contains(.basicBlockEnd), inst.op != .setLabel, i + 1 < insts.count {
                 starts[count] = i + 1
                 count += 1
             }
@@ -164,7 +189,7 @@ struct DeadCodePass {
             // The state must be exact before an op that may fault or a helper that looks at it.
             if info.flags.contains(.mayFault) {
                 globals = allGlobals
-            } else if inst.op == .call, !Helpers[Int(inst.imm)].flags.isDisjoint(with: [.readsState, .mayRaise]) {
+            } else if inst.op == .call, !Helpers.flags(Int(inst.imm)).isDisjoint(with: [.readsState, .mayRaise]) {
                 globals = allGlobals
             }
         }
@@ -188,34 +213,5 @@ struct DeadCodePass {
         if t.isNone { return }
         let i = Int(t.index)
         if i < globalCount { globals |= 1 << UInt64(i) } else { localStamp[i] = stamp }
-    }
-}
-
-extension Optimizer {
-    /// Locals whose value flows between basic blocks (written in one, read in another, or
-    /// written in several): the walk tracks locals within one basic block, so these stay live.
-    static func localsCrossingBasicBlocks(_ block: IRBlock, _ arena: ScratchArena) -> UnsafeMutableBufferPointer<Bool> {
-        let crossing = arena.allocate(Bool.self, count: block.temps.count, repeating: false)
-        let writtenIn = arena.allocate(Int32.self, count: block.temps.count, repeating: -1)
-        var basicBlock: Int32 = 0
-        for inst in block.insts {
-            let info = inst.op.info
-            if inst.op == .setLabel { basicBlock += 1 }
-            for a in 0..<info.ins {
-                let t = inst.input(a)
-                guard !t.isNone, !block.isGlobal(t) else { continue }
-                let w = writtenIn[Int(t.index)]
-                if w != basicBlock, block.temps[Int(t.index)].kind == .local { crossing[Int(t.index)] = true }
-            }
-            for o in 0..<info.outs {
-                let d = inst.output(o)
-                guard !d.isNone, !block.isGlobal(d) else { continue }
-                let w = writtenIn[Int(d.index)]
-                if w >= 0, w != basicBlock { crossing[Int(d.index)] = true }
-                writtenIn[Int(d.index)] = basicBlock
-            }
-            if info.flags.contains(.basicBlockEnd), inst.op != .setLabel { basicBlock += 1 }
-        }
-        return crossing
     }
 }

@@ -12,57 +12,30 @@ extension Optimizer {
     /// Returns true when it added ops that a second propagation may fold away.
     @discardableResult
     public static func foldFlagConditions(_ block: inout IRBlock) -> Bool {
-        guard block.insts.contains(where: { ($0.op == .brcond || $0.op == .setcond || $0.op == .movcond)
-                                             && ($0.cond == .tstne || $0.cond == .tsteq) }) else { return false }
-        let snapshots = snapshotFlagInputs(&block)
-        var pass = FlagConditionPass(block)
-        pass.snapshots = snapshots
-        for inst in block.insts {
-            pass.visit(inst, &block)
+        var conditions = 0
+        for inst in block.insts where inst.op == .brcond || inst.op == .setcond || inst.op == .movcond {
+            if inst.cond == .tstne || inst.cond == .tsteq { conditions += 1 }
         }
-        block.insts = pass.out
+        guard conditions > 0 else { return false }
+        let arena = ScratchArena.current
+        let mark = arena.mark
+        defer { arena.release(to: mark) }
+        var insts: [Inst] = []
+        swap(&insts, &block.insts)
+        let pass = insts.withUnsafeBufferPointer { insts in
+            var pass = FlagConditionPass(insts, block, conditions: conditions, arena)
+            for i in insts.indices { pass.visit(i, &block) }
+            return pass
+        }
+        insts.removeAll(keepingCapacity: true)
+        insts.append(contentsOf: UnsafeBufferPointer(rebasing: pass.out[0..<pass.outCount]))
+        swap(&insts, &block.insts)
         return pass.addedOps
     }
 }
 
 extension Optimizer {
-    /// Before a flags op that reads a global the same basic block then overwrites (`dec rcx`
-    /// computes its flags from the old rcx, then writes rcx), copies the global into a local, so
-    /// that a later condition can still compare the operand's old value. The flags op itself
-    /// keeps reading the global (the copy would otherwise live on into the exits). Returns, per
-    /// flags-op result temp, the copies of its two operands (`Temp.none` where none was made).
-    static func snapshotFlagInputs(_ block: inout IRBlock) -> [(Temp, Temp)] {
-        let needed = block.insts.indices.contains { i in
-            let inst = block.insts[i]
-            guard inst.op == .flagsSub || inst.op == .flagsLogic else { return false }
-            return (block.isGlobal(inst.a0) && overwrittenLaterInBasicBlock(inst.a0, after: i, block.insts))
-                || (block.isGlobal(inst.a1) && overwrittenLaterInBasicBlock(inst.a1, after: i, block.insts))
-        }
-        guard needed else { return [] }
-        var snapshots = [(Temp, Temp)](repeating: (.none, .none), count: block.temps.count)
-        var out: [Inst] = []
-        out.reserveCapacity(block.insts.count + 8)
-        let insts = block.insts
-        for (i, inst) in insts.enumerated() {
-            switch inst.op {
-            case .flagsSub, .flagsLogic:
-                for a in 0..<min(2, inst.op.info.ins) {
-                    let g = inst.input(a)
-                    guard block.isGlobal(g), overwrittenLaterInBasicBlock(g, after: i, insts) else { continue }
-                    let copy = block.newLocal(block.info(g).type)
-                    out.append(Inst(.mov, block.info(g).type, d0: copy, a0: g))
-                    if a == 0 { snapshots[Int(inst.d0.index)].0 = copy } else { snapshots[Int(inst.d0.index)].1 = copy }
-                }
-            default:
-                break
-            }
-            out.append(inst)
-        }
-        block.insts = out
-        return snapshots
-    }
-
-    static func overwrittenLaterInBasicBlock(_ g: Temp, after index: Int, _ insts: [Inst]) -> Bool {
+    static func overwrittenLaterInBasicBlock(_ g: Temp, after index: Int, _ insts: UnsafeBufferPointer<Inst>) -> Bool {
         var i = index + 1
         while i < insts.count {
             let inst = insts[i]
@@ -75,23 +48,33 @@ extension Optimizer {
     }
 }
 
+/// The walk of `foldFlagConditions`. Its arrays come from the scratch arena, sized for the
+/// most ops and temps the walk can add.
 struct FlagConditionPass {
-    var out: [Inst] = []
+    let insts: UnsafeBufferPointer<Inst>
+    /// The rewritten ops: `out[0..<outCount]`.
+    let out: UnsafeMutableBufferPointer<Inst>
+    var outCount = 0
     /// For each temp: how often the block writes it, where (in `out`) it was last written, and
     /// in which basic block.
-    var writeCount: [UInt8]
-    var lastWrite: [Int32]
-    var writeBlock: [Int32]
+    let writeCount: UnsafeMutableBufferPointer<UInt8>
+    let lastWrite: UnsafeMutableBufferPointer<Int32>
+    let writeBlock: UnsafeMutableBufferPointer<Int32>
     var basicBlock: Int32 = 0
     var addedOps = false
-    /// From `snapshotFlagInputs`: per flags-op result, copies of its operands' old values.
-    var snapshots: [(Temp, Temp)] = []
+    /// Per flags-op result: copies of its operands' old values (`Temp.none` where none was made).
+    let snapshots: UnsafeMutableBufferPointer<(Temp, Temp)>
 
-    init(_ block: IRBlock) {
-        writeCount = [UInt8](repeating: 0, count: block.temps.count)
-        lastWrite = [Int32](repeating: -1, count: block.temps.count)
-        writeBlock = [Int32](repeating: -1, count: block.temps.count)
-        for inst in block.insts {
+    /// Per condition the walk adds at most 8 ops and 16 temps; per flags op, 2 snapshot copies.
+    init(_ insts: UnsafeBufferPointer<Inst>, _ block: IRBlock, conditions: Int, _ arena: ScratchArena) {
+        self.insts = insts
+        let tempCapacity = block.temps.count + 16 * conditions + 2 * insts.count
+        out = arena.allocateUninitialized(Inst.self, count: 3 * insts.count + 8 * conditions)
+        writeCount = arena.allocate(UInt8.self, count: tempCapacity, repeating: 0)
+        lastWrite = arena.allocate(Int32.self, count: tempCapacity, repeating: -1)
+        writeBlock = arena.allocate(Int32.self, count: tempCapacity, repeating: -1)
+        snapshots = arena.allocate((Temp, Temp).self, count: tempCapacity, repeating: (.none, .none))
+        for inst in insts {
             let info = inst.op.info
             for o in 0..<info.outs where !inst.output(o).isNone {
                 let i = Int(inst.output(o).index)
@@ -99,12 +82,30 @@ struct FlagConditionPass {
             }
         }
         for i in 0..<block.globalCount { writeCount[i] = 2 }
-        out.reserveCapacity(block.insts.count)
     }
 
-    mutating func visit(_ original: Inst, _ block: inout IRBlock) {
-        var inst = original
+    /// Before a flags op that reads a global the same basic block then overwrites (`dec rcx`
+    /// computes its flags from the old rcx, then writes rcx), copies the global into a local, so
+    /// that a later condition can still compare the operand's old value. The flags op itself
+    /// keeps reading the global (the copy would otherwise live on into the exits).
+    mutating func snapshotInputs(of index: Int, _ block: inout IRBlock) {
+        let inst = insts[index]
+        for a in 0..<min(2, inst.op.info.ins) {
+            let g = inst.input(a)
+            guard block.isGlobal(g), Optimizer.overwrittenLaterInBasicBlock(g, after: index, insts) else { continue }
+            let type = block.info(g).type
+            let copy = block.newLocal(type)
+            append(Inst(.mov, type, d0: copy, a0: g))
+            writeCount[Int(copy.index)] = 1
+            if a == 0 { snapshots[Int(inst.d0.index)].0 = copy } else { snapshots[Int(inst.d0.index)].1 = copy }
+        }
+    }
+
+    mutating func visit(_ index: Int, _ block: inout IRBlock) {
+        var inst = insts[index]
         switch inst.op {
+        case .flagsSub, .flagsLogic:
+            snapshotInputs(of: index, &block)
         case .brcond, .setcond, .movcond:
             if inst.cond == .tstne || inst.cond == .tsteq, let mask = block.constValue(inst.a1),
                let test = comparison(testing: inst.a0, mask: mask, &block) {
@@ -122,27 +123,19 @@ struct FlagConditionPass {
         default:
             break
         }
-        append(inst, &block)
+        append(inst)
     }
 
-    mutating func append(_ inst: Inst, _ block: inout IRBlock) {
-        out.append(inst)
+    mutating func append(_ inst: Inst) {
+        out[outCount] = inst
+        outCount += 1
         let info = inst.op.info
         for o in 0..<info.outs where !inst.output(o).isNone {
             let i = Int(inst.output(o).index)
-            grow(to: i + 1)
-            lastWrite[i] = Int32(out.count - 1)
+            lastWrite[i] = Int32(outCount - 1)
             writeBlock[i] = basicBlock
         }
         if info.flags.contains(.basicBlockEnd) { basicBlock += 1 }
-    }
-
-    mutating func grow(to count: Int) {
-        while writeCount.count < count {
-            writeCount.append(1)
-            lastWrite.append(-1)
-            writeBlock.append(-1)
-        }
     }
 
     /// The op that wrote `t`, when `t` is a local written once, in the current basic block.
@@ -204,7 +197,7 @@ struct FlagConditionPass {
         guard let (flags, word) = flagsSource(tested, mask: flagsMask, block) else { return nil }
         // The operands' values as the flags op saw them: the operand itself if it has not been
         // written since, else the copy made before the flags op.
-        let copies = Int(word.index) < snapshots.count ? snapshots[Int(word.index)] : (.none, .none)
+        let copies = snapshots[Int(word.index)]
         let a0 = unchangedSince(flags.a0, word, block) ? flags.a0 : copies.0
         let a1 = flags.op != .flagsSub || unchangedSince(flags.a1, word, block) ? flags.a1 : copies.1
         guard !a0.isNone, !a1.isNone else { return nil }
@@ -270,7 +263,8 @@ struct FlagConditionPass {
             let value: UInt64 = Evaluate.pure(inst, c, 0, 0, 0).0
             inst = Inst(.mov, type, d0: d, a0: block.const(type, value))
         }
-        append(inst, &block)
+        append(inst)
+        writeCount[Int(d.index)] = 1
         return d
     }
 }

@@ -7,38 +7,49 @@ extension Optimizer {
     /// and 32-bit result) and resolves branches on constants. Knowledge is dropped at labels,
     /// where control merges.
     public static func propagate(_ block: inout IRBlock) {
-        var facts = Facts(tempCount: block.temps.count, globalCount: block.globalCount)
-        var out: [Inst] = []
-        out.reserveCapacity(block.insts.count)
+        let arena = ScratchArena.current
+        let mark = arena.mark
+        defer { arena.release(to: mark) }
+        // Every op makes at most one constant: room for all the temps the pass can see.
+        var facts = Facts(arena, tempCount: block.temps.count + block.insts.count + 1, globalCount: block.globalCount)
+        // The ops are moved out of the block and rewritten in place (the pass only drops ops).
+        var insts: [Inst] = []
+        swap(&insts, &block.insts)
+        let kept = insts.withUnsafeMutableBufferPointer { insts in
+            var kept = 0
+            for index in insts.indices {
+                var inst = insts[index]
+                let info = inst.op.info
+                if inst.op == .setLabel { facts.forgetAll() }
 
-        for var inst in block.insts {
-            let info = inst.op.info
-            if inst.op == .setLabel { facts.forgetAll() }
-
-            for i in 0..<info.ins {
-                let t = inst.input(i)
-                if !t.isNone { inst.setInput(i, facts.resolve(t, in: block)) }
-            }
-
-            if Evaluate.isPure(inst.op) {
-                simplify(&inst, &block, facts)
-            } else if inst.op == .brcond, let a = block.constValue(inst.a0), let b = block.constValue(inst.a1) {
-                if inst.cond.holds(a, b, inst.type) {
-                    inst = Inst(.br, imm: inst.imm)
-                } else {
-                    continue
+                for i in 0..<info.ins {
+                    let t = inst.input(i)
+                    if !t.isNone { inst.setInput(i, facts.resolve(t)) }
                 }
-            }
 
-            for o in 0..<info.outs where !inst.output(o).isNone { facts.wrote(inst.output(o)) }
-            if !inst.d0.isNone { facts.setWidth(inst.d0, facts.resultWidth(inst, block)) }
-            if inst.op == .call, Helpers[Int(inst.imm)].flags.contains(.writesState) { facts.forgetGlobals() }
-            if inst.op == .mov {
-                facts.recordCopy(inst.d0, of: inst.a0, in: block)
+                if Evaluate.isPure(inst.op) {
+                    simplify(&inst, &block, facts)
+                } else if inst.op == .brcond, let a = block.constValue(inst.a0), let b = block.constValue(inst.a1) {
+                    if inst.cond.holds(a, b, inst.type) {
+                        inst = Inst(.br, imm: inst.imm)
+                    } else {
+                        continue
+                    }
+                }
+
+                for o in 0..<info.outs where !inst.output(o).isNone { facts.wrote(inst.output(o)) }
+                if !inst.d0.isNone { facts.setWidth(inst.d0, facts.resultWidth(inst, block)) }
+                if inst.op == .call, Helpers.flags(Int(inst.imm)).contains(.writesState) { facts.forgetGlobals() }
+                if inst.op == .mov {
+                    facts.recordCopy(inst.d0, of: inst.a0, in: block)
+                }
+                insts[kept] = inst
+                kept += 1
             }
-            out.append(inst)
+            return kept
         }
-        block.insts = out
+        insts.removeLast(insts.count - kept)
+        swap(&insts, &block.insts)
     }
 
     /// Folds a pure op with constant inputs to a `mov` of a constant, or applies an identity.
@@ -114,50 +125,61 @@ struct Facts {
         var copyVersion: UInt32 = 0
         /// Bumped at every write, so that copies of the old value go stale.
         var version: UInt32 = 0
+        /// The fact holds only while this is the pass's current epoch; a new epoch forgets
+        /// everything at once.
+        var epoch: UInt32 = 0
         /// How many low bits of the value may be nonzero (64 when nothing is known).
         var width: UInt8 = 64
     }
 
-    var facts: [Fact]
+    let facts: UnsafeMutableBufferPointer<Fact>
     let globalCount: Int
+    var epoch: UInt32 = 1
 
-    init(tempCount: Int, globalCount: Int) {
-        // Room for the constants the pass makes, so that `grow` is rare.
-        facts = [Fact](repeating: Fact(), count: tempCount + 64)
+    /// `tempCount` bounds the temps the pass will ask about.
+    init(_ arena: ScratchArena, tempCount: Int, globalCount: Int) {
+        facts = arena.allocate(Fact.self, count: tempCount, repeating: Fact())
         self.globalCount = globalCount
     }
 
-    mutating func grow(to count: Int) {
-        while facts.count < count { facts.append(Fact()) }
+    /// What is known of temp `i` in the current epoch.
+    @inline(__always)
+    func fact(_ i: Int) -> Fact {
+        let f = facts[i]
+        return f.epoch == epoch ? f : Fact(epoch: epoch)
     }
 
-    func resolve(_ t: Temp, in block: IRBlock) -> Temp {
+    func resolve(_ t: Temp) -> Temp {
         let i = Int(t.index)
         guard i < facts.count else { return t }
-        let f = facts[i]
+        let f = fact(i)
         if f.constant >= 0 { return Temp(UInt32(f.constant)) }
-        if f.copyOf != UInt32.max, facts[Int(f.copyOf)].version == f.copyVersion { return Temp(f.copyOf) }
+        if f.copyOf != UInt32.max, fact(Int(f.copyOf)).version == f.copyVersion { return Temp(f.copyOf) }
         return t
     }
 
     mutating func wrote(_ t: Temp) {
         let i = Int(t.index)
-        grow(to: i + 1)
-        facts[i].version &+= 1
-        facts[i].constant = -1
-        facts[i].copyOf = UInt32.max
-        facts[i].width = 64
+        var f = fact(i)
+        f.version &+= 1
+        f.constant = -1
+        f.copyOf = UInt32.max
+        f.width = 64
+        facts[i] = f
     }
 
     mutating func setWidth(_ t: Temp, _ bits: Int) {
-        facts[Int(t.index)].width = UInt8(min(64, max(0, bits)))
+        let i = Int(t.index)
+        var f = fact(i)
+        f.width = UInt8(min(64, max(0, bits)))
+        facts[i] = f
     }
 
     /// How many low bits of `t` may be nonzero.
     func width(_ t: Temp, _ block: IRBlock) -> Int {
         if let c = block.constValue(t) { return 64 - c.leadingZeroBitCount }
         let i = Int(t.index)
-        let known = i < facts.count ? Int(facts[i].width) : 64
+        let known = i < facts.count ? Int(fact(i).width) : 64
         return min(known, block.info(t).type.bits)
     }
 
@@ -188,13 +210,14 @@ struct Facts {
 
     mutating func recordCopy(_ d: Temp, of s: Temp, in block: IRBlock) {
         let i = Int(d.index)
-        grow(to: max(i, Int(s.index)) + 1)
+        var f = fact(i)
         if block.isConst(s) {
-            facts[i].constant = Int32(s.index)
+            f.constant = Int32(s.index)
         } else if d != s {
-            facts[i].copyOf = s.index
-            facts[i].copyVersion = facts[Int(s.index)].version
+            f.copyOf = s.index
+            f.copyVersion = fact(Int(s.index)).version
         }
+        facts[i] = f
     }
 
     mutating func forgetGlobals() {
@@ -202,6 +225,6 @@ struct Facts {
     }
 
     mutating func forgetAll() {
-        for i in 0..<facts.count { wrote(Temp(i)) }
+        epoch &+= 1
     }
 }

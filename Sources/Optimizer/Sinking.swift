@@ -11,10 +11,17 @@ extension Optimizer {
     /// for what only the loop's exit uses.
     public static func sinkIntoExits(_ block: inout IRBlock) {
         guard block.labelCount > 0 else { return }
+        let arena = ScratchArena.current
+        let mark = arena.mark
+        defer { arena.release(to: mark) }
+        // How many ops name each label (its setLabel included); sinking moves no such op.
+        let labelUses = arena.allocate(Int32.self, count: block.labelCount, repeating: 0)
+        for inst in block.insts where inst.op.info.imm == .label { labelUses[Int(inst.imm)] += 1 }
         var index = block.insts.count - 1
         while index >= 0 {
-            if block.insts[index].op == .brcond, let rewritten = Sinking(block, branch: index)?.apply(&block) {
-                block.insts = rewritten
+            if block.insts[index].op == .brcond, labelUses[Int(block.insts[index].imm)] == 2,
+               let sinking = Sinking(block, branch: index, arena) {
+                sinking.apply(&block, arena)
             }
             index -= 1
         }
@@ -26,22 +33,22 @@ struct Sinking {
     let start: Int
     let labelAt: Int
     let labelEnd: Int
-    let moved: [Int]
+    /// The indices of the ops that move, in order.
+    let moved: UnsafeMutableBufferPointer<Int>
 
-    /// Plans the sinking for the brcond at `branch`, or nil when its shape does not allow it:
-    /// the fall-through and the target must be basic blocks entered only from this branch
-    /// that leave the translation block.
-    init?(_ block: IRBlock, branch: Int) {
+    /// Plans the sinking for the brcond at `branch` (whose label nothing else jumps to), or nil
+    /// when its shape does not allow it: the fall-through and the target must be basic blocks
+    /// entered only from this branch that leave the translation block.
+    init?(_ block: IRBlock, branch: Int, _ arena: ScratchArena) {
         let insts = block.insts
         let label = insts[branch].imm
         guard branch + 1 < insts.count, insts[branch + 1].op != .setLabel else { return nil }
-        guard let fallEnd = Sinking.exitEnd(insts, from: branch + 1),
-              let labelAt = insts.firstIndex(where: { $0.op == .setLabel && $0.imm == label }), labelAt > fallEnd,
+        guard let fallEnd = Sinking.exitEnd(insts, from: branch + 1) else { return nil }
+        var labelAt = fallEnd + 1
+        while labelAt < insts.count, !(insts[labelAt].op == .setLabel && insts[labelAt].imm == label) { labelAt += 1 }
+        guard labelAt < insts.count,
               insts[labelAt - 1].op.info.flags.contains(.leavesBlock) || insts[labelAt - 1].op == .br,
               let labelEnd = Sinking.exitEnd(insts, from: labelAt + 1) else { return nil }
-        for (i, inst) in insts.enumerated() where i != branch && inst.op.info.imm == .label && inst.imm == label && inst.op != .setLabel {
-            return nil
-        }
         var start = branch
         while start > 0 {
             let previous = insts[start - 1]
@@ -52,10 +59,11 @@ struct Sinking {
         // Walk back from the branch: a pure op sinks when what stays after it neither reads
         // nor writes its results nor writes its inputs.
         // Per temp: read (bit 0) or written (bit 1) by an op that stays after the current one.
-        var stays = [UInt8](repeating: 0, count: block.temps.count)
+        let stays = arena.allocate(UInt8.self, count: block.temps.count, repeating: 0)
         let info = insts[branch].op.info
         for a in 0..<info.ins where !insts[branch].input(a).isNone { stays[Int(insts[branch].input(a).index)] |= 1 }
-        var moved: [Int] = []
+        let moved = arena.allocateUninitialized(Int.self, count: branch - start)
+        var movedCount = 0
         for i in stride(from: branch - 1, through: start, by: -1) {
             let inst = insts[i]
             let info = inst.op.info
@@ -67,30 +75,34 @@ struct Sinking {
             for o in 0..<info.outs where !inst.output(o).isNone && stays[Int(inst.output(o).index)] != 0 { sinkable = false }
             for a in 0..<info.ins where !inst.input(a).isNone && stays[Int(inst.input(a).index)] & 2 != 0 { sinkable = false }
             if sinkable {
-                moved.append(i)
+                moved[movedCount] = i
+                movedCount += 1
             } else {
                 for a in 0..<info.ins where !inst.input(a).isNone { stays[Int(inst.input(a).index)] |= 1 }
                 for o in 0..<info.outs where !inst.output(o).isNone { stays[Int(inst.output(o).index)] |= 2 }
             }
         }
-        guard !moved.isEmpty else { return nil }
-        moved.reverse()
+        guard movedCount > 0 else { return nil }
+        var inOrder = UnsafeMutableBufferPointer(rebasing: moved[0..<movedCount])
+        inOrder.reverse()
+        self.moved = inOrder
         // Locals the moved ops write must not be read outside this branch and its two exits.
-        var movedLocal = [Bool](repeating: false, count: block.temps.count)
-        for i in moved {
+        let movedLocal = stays
+        movedLocal.update(repeating: 0)
+        for i in self.moved {
             let inst = insts[i]
             for o in 0..<inst.op.info.outs where !inst.output(o).isNone && !block.isGlobal(inst.output(o)) {
-                movedLocal[Int(inst.output(o).index)] = true
+                movedLocal[Int(inst.output(o).index)] = 1
             }
         }
-        for (i, inst) in insts.enumerated() where i < start || i > labelEnd {
-            for a in 0..<inst.op.info.ins where !inst.input(a).isNone && movedLocal[Int(inst.input(a).index)] { return nil }
+        for i in insts.indices where i < start || i > labelEnd {
+            let inst = insts[i]
+            for a in 0..<inst.op.info.ins where !inst.input(a).isNone && movedLocal[Int(inst.input(a).index)] != 0 { return nil }
         }
         self.branch = branch
         self.start = start
         self.labelAt = labelAt
         self.labelEnd = labelEnd
-        self.moved = moved
     }
 
     /// The index of the op that ends the exit starting at `from`, when that basic block leaves
@@ -107,25 +119,29 @@ struct Sinking {
         return nil
     }
 
-    func apply(_ block: inout IRBlock) -> [Inst] {
-        let insts = block.insts
-        var isMoved = [Bool](repeating: false, count: insts.count)
-        for i in moved { isMoved[i] = true }
-        var out: [Inst] = []
-        out.reserveCapacity(insts.count + moved.count)
-        for i in 0..<start { out.append(insts[i]) }
-        for i in start..<branch where !isMoved[i] { out.append(insts[i]) }
-        out.append(insts[branch])
-        for i in moved { out.append(insts[i]) }
-        for i in branch + 1...labelAt { out.append(insts[i]) }
+    func apply(_ block: inout IRBlock, _ arena: ScratchArena) {
+        var insts: [Inst] = []
+        swap(&insts, &block.insts)
+        // The ops from `start` on, as they were; `insts` is rebuilt from there.
+        let old = arena.allocateUninitialized(Inst.self, count: insts.count - start)
+        _ = old.initialize(from: insts[start...])
+        func at(_ i: Int) -> Inst { old[i - start] }
+        let isMoved = arena.allocate(Bool.self, count: branch - start, repeating: false)
+        for i in moved { isMoved[i - start] = true }
+        insts.removeLast(insts.count - start)
+        insts.reserveCapacity(start + old.count + moved.count)
+        for i in start..<branch where !isMoved[i - start] { insts.append(at(i)) }
+        insts.append(at(branch))
+        for i in moved { insts.append(at(i)) }
+        for i in branch + 1...labelAt { insts.append(at(i)) }
         // The target's copy writes fresh locals, so each local still has one basic block.
-        var renamed = [Temp](repeating: .none, count: block.temps.count)
+        let renamed = arena.allocate(Temp.self, count: block.temps.count, repeating: .none)
         func rename(_ t: Temp) -> Temp {
             guard !t.isNone, Int(t.index) < renamed.count, !renamed[Int(t.index)].isNone else { return t }
             return renamed[Int(t.index)]
         }
         for i in moved {
-            var inst = insts[i]
+            var inst = at(i)
             for a in 0..<inst.op.info.ins { inst.setInput(a, rename(inst.input(a))) }
             if !inst.d0.isNone, !block.isGlobal(inst.d0) {
                 let fresh = block.newLocal(block.info(inst.d0).type)
@@ -137,15 +153,15 @@ struct Sinking {
                 renamed[Int(inst.d1.index)] = fresh
                 inst.d1 = fresh
             }
-            out.append(inst)
+            insts.append(inst)
         }
-        for i in labelAt + 1..<insts.count {
-            var inst = insts[i]
+        for i in labelAt + 1..<start + old.count {
+            var inst = at(i)
             if i <= labelEnd {
                 for a in 0..<inst.op.info.ins { inst.setInput(a, rename(inst.input(a))) }
             }
-            out.append(inst)
+            insts.append(inst)
         }
-        return out
+        swap(&insts, &block.insts)
     }
 }

@@ -48,48 +48,66 @@ struct Liveness {
             n += 1
         }
 
-        // A temp is live when its stamp is the current epoch: leaving the block kills every
-        // temp at once by starting a new epoch.
+        // Globals are a bit set (live where the bit is set). A local is live when its stamp is
+        // the current epoch: leaving the block kills every local at once by starting a new epoch.
+        precondition(globals <= 64, "global liveness is a 64-bit mask")
+        let allGlobals: UInt64 = globals == 64 ? ~0 : (1 << UInt64(globals)) - 1
+        var liveGlobals = allGlobals
         let liveStamp = arena.allocate(UInt32.self, count: temps, repeating: 0)
         var epoch: UInt32 = 1
-        for index in block.insts.indices.reversed() {
-            let inst = block.insts[index]
-            let info = inst.op.info
-            if info.flags.contains(.leavesBlock) {
-                epoch += 1
-                for g in 0..<globals { liveStamp[g] = epoch }
-            } else if info.flags.contains(.basicBlockEnd) {
-                for g in 0..<globals { liveStamp[g] = epoch }
-                for t in crossingLocals { liveStamp[t] = epoch }
+        block.insts.withUnsafeBufferPointer { insts in
+            for index in insts.indices.reversed() {
+                let inst = insts[index]
+                let info = inst.op.info
+                if info.flags.contains(.leavesBlock) {
+                    epoch += 1
+                    liveGlobals = allGlobals
+                } else if info.flags.contains(.basicBlockEnd) {
+                    liveGlobals = allGlobals
+                    for t in crossingLocals { liveStamp[t] = epoch }
+                }
+                var mask: UInt8 = 0
+                for j in 0..<info.outs {
+                    let t = inst.output(j)
+                    guard !t.isNone else { continue }
+                    let i = Int(t.index)
+                    if i < globals {
+                        if liveGlobals & (1 << UInt64(i)) == 0 { mask |= 16 << UInt8(j) }
+                        liveGlobals &= ~(1 << UInt64(i))
+                    } else {
+                        if liveStamp[i] != epoch { mask |= 16 << UInt8(j) }
+                        liveStamp[i] = 0
+                    }
+                }
+                if Self.readsWholeState(inst) { liveGlobals = allGlobals }
+                if inst.op == .ldEnv || inst.op == .stEnv {
+                    liveGlobals |= EnvAccess.overlappingGlobals(inst, block).bits
+                }
+                for i in 0..<info.ins {
+                    let t = inst.input(i)
+                    guard !t.isNone else { continue }
+                    let k = Int(t.index)
+                    if k < globals {
+                        if liveGlobals & (1 << UInt64(k)) == 0 { mask |= 1 << UInt8(i) }
+                    } else if block.temps[k].kind != .const, liveStamp[k] != epoch {
+                        mask |= 1 << UInt8(i)
+                    }
+                }
+                for i in 0..<info.ins {
+                    let t = inst.input(i)
+                    guard !t.isNone else { continue }
+                    let k = Int(t.index)
+                    if k < globals { liveGlobals |= 1 << UInt64(k) } else { liveStamp[k] = epoch }
+                }
+                deadMask[index] = mask
             }
-            var mask: UInt8 = 0
-            for j in 0..<info.outs {
-                let t = inst.output(j)
-                guard !t.isNone else { continue }
-                if liveStamp[Int(t.index)] != epoch { mask |= 16 << UInt8(j) }
-                liveStamp[Int(t.index)] = 0
-            }
-            if Self.readsWholeState(inst) { for g in 0..<globals { liveStamp[g] = epoch } }
-            if inst.op == .ldEnv || inst.op == .stEnv {
-                for g in EnvAccess.overlappingGlobals(inst, block) { liveStamp[g] = epoch }
-            }
-            for i in 0..<info.ins {
-                let t = inst.input(i)
-                guard !t.isNone, block.temps[Int(t.index)].kind != .const else { continue }
-                if liveStamp[Int(t.index)] != epoch { mask |= 1 << UInt8(i) }
-            }
-            for i in 0..<info.ins {
-                let t = inst.input(i)
-                if !t.isNone { liveStamp[Int(t.index)] = epoch }
-            }
-            deadMask[index] = mask
         }
     }
 
     /// Ops before which every global must be in the CPU state.
     static func readsWholeState(_ inst: Inst) -> Bool {
         if inst.op.info.flags.contains(.mayFault) { return true }
-        if inst.op == .call { return !Helpers[Int(inst.imm)].flags.isDisjoint(with: [.readsState, .writesState, .mayRaise]) }
+        if inst.op == .call { return !Helpers.flags(Int(inst.imm)).isDisjoint(with: [.readsState, .writesState, .mayRaise]) }
         return false
     }
 }
@@ -97,14 +115,26 @@ struct Liveness {
 /// `ldEnv`/`stEnv` address the CPU state directly; when the bytes they touch belong to a global,
 /// the global's register copy and its memory home must agree around the access.
 enum EnvAccess {
-    static func overlappingGlobals(_ inst: Inst, _ block: IRBlock) -> [Int] {
-        guard inst.op == .ldEnv || inst.op == .stEnv else { return [] }
+    static func overlappingGlobals(_ inst: Inst, _ block: IRBlock) -> GlobalSet {
+        guard inst.op == .ldEnv || inst.op == .stEnv else { return GlobalSet(bits: 0) }
         let start = Int(inst.imm), end = start + inst.memOp.bytes
-        var result: [Int] = []
-        for g in 0..<block.globalCount {
+        var result = GlobalSet(bits: 0)
+        for g in 0..<min(block.globalCount, 64) {
             let gs = Int(block.temps[g].value), ge = gs + block.temps[g].type.bits / 8
-            if gs < end && start < ge { result.append(g) }
+            if gs < end && start < ge { result.bits |= 1 << UInt64(g) }
         }
         return result
+    }
+}
+
+/// A set of globals (bit g for global g), iterated in increasing order.
+struct GlobalSet: Sequence, IteratorProtocol {
+    var bits: UInt64
+
+    mutating func next() -> Int? {
+        guard bits != 0 else { return nil }
+        let g = bits.trailingZeroBitCount
+        bits &= bits - 1
+        return g
     }
 }

@@ -39,7 +39,7 @@ struct RegisterAllocator {
     /// Per local: its stack slot, or -1.
     let slot: UnsafeMutableBufferPointer<Int32>
     /// Per register: the temp it holds.
-    var owner: [Temp] = Array(repeating: .none, count: 16)
+    let owner: UnsafeMutableBufferPointer<Temp>
     /// Registers the current op reads or writes.
     var locked = RegSet.empty
     var freeSlots: [Int32] = []
@@ -55,6 +55,7 @@ struct RegisterAllocator {
         inMemory = arena.allocate(Bool.self, count: temps.count, repeating: false)
         for g in 0..<block.globalCount { inMemory[g] = true }
         slot = arena.allocate(Int32.self, count: temps.count, repeating: -1)
+        owner = arena.allocate(Temp.self, count: 16, repeating: .none)
     }
 
     @inline(__always) func isConst(_ t: Temp) -> Bool { temps[Int(t.index)].kind == .const }
