@@ -39,6 +39,11 @@ public struct Lifter: Sendable {
     public func translate(code: UnsafeRawBufferPointer, codeAddress: UInt64, pc: UInt64, maxInstructions: Int = 512,
                           keepInstructions: Bool = false) -> LiftedBlock {
         let end = codeAddress &+ UInt64(code.count)
+        let decode = { (address: UInt64, insn: inout Instruction) -> Bool in
+            guard address >= codeAddress, address < end else { return false }
+            let offset = Int(address &- codeAddress)
+            return decoder.decode(UnsafeRawBufferPointer(rebasing: code[offset...]), address: address, into: &insn)
+        }
         let fetch = { (address: UInt64) -> Instruction? in
             guard address >= codeAddress, address < end else { return nil }
             let offset = Int(address &- codeAddress)
@@ -48,7 +53,8 @@ public struct Lifter: Sendable {
             Array(code[Int(address &- codeAddress)..<Int(address &- codeAddress) + count])
         }
         return translate(pc: pc, fetchLimit: pc >= codeAddress && pc <= end ? end : pc,
-                         maxInstructions: maxInstructions, keepInstructions: keepInstructions, fetch: fetch, bytes: bytes)
+                         maxInstructions: maxInstructions, keepInstructions: keepInstructions,
+                         decode: decode, fetch: fetch, bytes: bytes)
     }
 
     /// Translates the block at `pc` from `code`, which starts at `pc`.
@@ -62,6 +68,21 @@ public struct Lifter: Sendable {
     /// instructions run as host instructions).
     func translate(pc: UInt64, fetchLimit: UInt64, maxInstructions: Int, keepInstructions: Bool,
                    fetch: (UInt64) -> Instruction?, bytes: ((UInt64, Int) -> [UInt8])? = nil) -> LiftedBlock {
+        let decode = { (address: UInt64, insn: inout Instruction) -> Bool in
+            guard let decoded = fetch(address) else { return false }
+            insn = decoded
+            return true
+        }
+        return translate(pc: pc, fetchLimit: fetchLimit, maxInstructions: maxInstructions, keepInstructions: keepInstructions,
+                         decode: decode, fetch: fetch, bytes: bytes)
+    }
+
+    /// `decode` decodes the instruction at an address into the translator's own (no copy of
+    /// the large `Instruction` per guest instruction); `fetch` is the same for the look at the
+    /// successors.
+    func translate(pc: UInt64, fetchLimit: UInt64, maxInstructions: Int, keepInstructions: Bool,
+                   decode: (UInt64, inout Instruction) -> Bool, fetch: (UInt64) -> Instruction?,
+                   bytes: ((UInt64, Int) -> [UInt8])?) -> LiftedBlock {
         var t = BlockTranslator(ir: IRBlock(layout: X86Globals.layout, guestPC: pc),
                                 insn: Instruction(mnemonic: .nop, address: pc, length: 0), mode: mode, options: options)
         var kept: [Instruction]? = keepInstructions ? [] : nil
@@ -73,7 +94,7 @@ public struct Lifter: Sendable {
                 t.leave(to: address)
                 break
             }
-            guard let insn = fetch(address) else {
+            guard decode(address, &t.insn) else {
                 if count == 0 {
                     t.raiseFetchFault(at: pc, faultAddress: fetchLimit)
                 } else {
@@ -81,14 +102,13 @@ public struct Lifter: Sendable {
                 }
                 break
             }
-            kept?.append(insn)
+            kept?.append(t.insn)
             count += 1
-            address = insn.nextAddress
-            t.insn = insn
-            t.ir.insnStart(insn.address)
+            address = t.insn.nextAddress
+            t.ir.insnStart(t.insn.address)
             let flow: Flow
-            if let host = hostInstructions, host.handles(insn) {
-                flow = t.runOnHost(helper: bytes.flatMap { host.helper(insn, $0(insn.address, Int(insn.length))) })
+            if let host = hostInstructions, host.handles(t.insn) {
+                flow = t.runOnHost(helper: bytes.flatMap { host.helper(t.insn, $0(t.insn.address, Int(t.insn.length))) })
             } else {
                 flow = t.lift()
             }

@@ -16,10 +16,20 @@ public struct Decoder: Sendable {
     /// fault); an invalid encoding decodes to mnemonic `.undefined`, as does one longer than the
     /// architectural limit of 15 bytes.
     public func decode(_ bytes: UnsafeRawBufferPointer, address: UInt64) -> Instruction? {
-        guard let base = bytes.baseAddress, bytes.count > 0 else { return nil }
-        var state = DecodeState(bytes: base.assumingMemoryBound(to: UInt8.self), count: bytes.count,
-                                mode64: mode == .long64, address: address)
-        return state.run()
+        var insn = Instruction(mnemonic: .undefined, address: address, length: 0)
+        return decode(bytes, address: address, into: &insn) ? insn : nil
+    }
+
+    /// Decodes into `insn` (which a translator keeps and reuses: an `Instruction` is large, and
+    /// returning one copies it). False when `bytes` ends before the instruction does; `insn`
+    /// then holds nothing meaningful.
+    public func decode(_ bytes: UnsafeRawBufferPointer, address: UInt64, into insn: inout Instruction) -> Bool {
+        guard let base = bytes.baseAddress, bytes.count > 0 else { return false }
+        return withUnsafeMutablePointer(to: &insn) { insn in
+            var state = DecodeState(bytes: base.assumingMemoryBound(to: UInt8.self), count: bytes.count,
+                                    mode64: mode == .long64, address: address, into: insn)
+            return state.run()
+        }
     }
 
     /// Decodes from a byte array (tests, tools).
@@ -65,13 +75,19 @@ struct DecodeState {
     var dispSize = 0
 
     var osize: UInt8 = 4, asize: UInt8 = 8, vl: UInt16 = 16
-    var inst: Instruction
+    /// The instruction being decoded, in the caller's storage.
+    let out: UnsafeMutablePointer<Instruction>
+    var inst: Instruction {
+        unsafeAddress { UnsafePointer(out) }
+        nonmutating unsafeMutableAddress { out }
+    }
 
-    init(bytes: UnsafePointer<UInt8>, count: Int, mode64: Bool, address: UInt64) {
+    init(bytes: UnsafePointer<UInt8>, count: Int, mode64: Bool, address: UInt64, into out: UnsafeMutablePointer<Instruction>) {
         self.bytes = bytes
         self.count = count
         self.mode64 = mode64
-        inst = Instruction(mnemonic: .undefined, address: address, length: 0)
+        self.out = out
+        out.pointee = Instruction(mnemonic: .undefined, address: address, length: 0)
     }
 
     var mod: UInt8 { modrm >> 6 }
@@ -115,7 +131,8 @@ struct DecodeState {
 
     // MARK: The decode
 
-    mutating func run() -> Instruction? {
+    /// Decodes into `inst`; false when the bytes ran out.
+    mutating func run() -> Bool {
         var opcodeByte = readPrefixes()
         var entry: OpcodeEntry
         var valid = true
@@ -452,7 +469,7 @@ struct DecodeState {
         return .memory(m)
     }
 
-    mutating func decodeOperands(_ e: OpcodeEntry, valid: Bool) -> Instruction? {
+    mutating func decodeOperands(_ e: OpcodeEntry, valid: Bool) -> Bool {
         var valid = valid
         let flags = e.flags
         if e.needsModRM && !hasModRM { readModRM() }
@@ -630,7 +647,7 @@ struct DecodeState {
         }
 
         inst.length = UInt8(pos)
-        if fault == .ranOut { return nil }
+        if fault == .ranOut { return false }
         if fault == .tooLong { return finish(valid: false) }
         if let relative {
             var target = inst.nextAddress &+ UInt64(bitPattern: relative)
@@ -648,7 +665,7 @@ struct DecodeState {
         setPrefixes(flags)
         if lock && !(flags.contains(.lockable) && isMemory(inst.operands.0)) { valid = false }
         if !valid { return finish(valid: false) }
-        return inst
+        return true
     }
 
     func isMemory(_ op: Operand) -> Bool {
@@ -730,12 +747,15 @@ struct DecodeState {
             && base[Int(inst.opcode)].kind == .op
     }
 
-    mutating func finish(valid: Bool) -> Instruction? {
-        if fault == .ranOut { return nil }
-        var out = Instruction(mnemonic: .undefined, address: inst.address, length: UInt8(min(pos, 15)))
-        out.opcode = inst.opcode
-        out.map = inst.map
-        out.segment = segment
-        return valid ? inst : out
+    mutating func finish(valid: Bool) -> Bool {
+        if fault == .ranOut { return false }
+        if !valid {
+            var undefined = Instruction(mnemonic: .undefined, address: inst.address, length: UInt8(min(pos, 15)))
+            undefined.opcode = inst.opcode
+            undefined.map = inst.map
+            undefined.segment = segment
+            inst = undefined
+        }
+        return true
     }
 }
