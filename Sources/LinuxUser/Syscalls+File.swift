@@ -9,14 +9,15 @@ import Glibc
 /// same layout on both sides.
 extension LinuxProcess {
     /// A guest path for a host call, allocated (free it with `deallocate`): redirected under
-    /// the sysroot when it exists there; /proc/self/exe names the guest program.
-    func hostPath(_ address: UInt64) throws(Errno) -> UnsafeMutablePointer<CChar> {
+    /// the sysroot when it exists there (`follow`: a link as its last component is followed
+    /// within the sysroot, see SysrootPaths); /proc/self/exe names the guest program.
+    func hostPath(_ address: UInt64, follow: Bool = false) throws(Errno) -> UnsafeMutablePointer<CChar> {
         var chars = try cString(address)
         let text = String(decoding: chars.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
         if text == "/proc/self/exe" || text == "/proc/\(getpid())/exe" {
             chars = Array(programPath.utf8CString)
         } else if options.sysroot != nil, text.hasPrefix("/") {
-            let redirected = LinuxProcess.hostPath(text, sysroot: options.sysroot)
+            let redirected = SysrootPaths.resolve(text, sysroot: options.sysroot, followLast: follow)
             if redirected != text { chars = Array(redirected.utf8CString) }
         }
         let p = UnsafeMutablePointer<CChar>.allocate(capacity: chars.count)
@@ -24,12 +25,13 @@ extension LinuxProcess {
         return p
     }
 
-    /// Runs `body` with the host forms of the guest paths at `addresses` (0 stays NULL).
-    func withPaths(_ addresses: [UInt64], _ body: ([Int]) -> Int64) throws(Errno) -> Int64 {
+    /// Runs `body` with the host forms of the guest paths at `addresses` (0 stays NULL);
+    /// `follow`: the call follows a link named by the path (see `hostPath`).
+    func withPaths(_ addresses: [UInt64], follow: Bool = false, _ body: ([Int]) -> Int64) throws(Errno) -> Int64 {
         var pointers: [UnsafeMutablePointer<CChar>?] = []
         defer { for p in pointers { p?.deallocate() } }
         for address in addresses {
-            pointers.append(address == 0 ? nil : try hostPath(address))
+            pointers.append(address == 0 ? nil : try hostPath(address, follow: follow))
         }
         return body(pointers.map { Int(bitPattern: $0) })
     }

@@ -73,7 +73,7 @@ extension LinuxProcess {
         case .timer_create:
             return hostSyscall(call, a.long(0), hostArgument(try optionalReading(a[1], 64)), hostArgument(try writing(a[2], 4)))
         case .inotify_add_watch:
-            return try withPaths([a[1]]) { p in hostSyscall(call, a.long(0), p[0], a.long(2)) }
+            return try withPaths([a[1]], follow: a.int(2) & LinuxProcess.inDontFollow == 0) { p in hostSyscall(call, a.long(0), p[0], a.long(2)) }
         case .splice:
             return hostSyscall(call, a.long(0), hostArgument(try optionalWriting(a[1], 8)), a.long(2),
                                hostArgument(try optionalWriting(a[3], 8)), a.long(4), a.long(5))
@@ -89,25 +89,31 @@ extension LinuxProcess {
         // Paths
         case .open:
             if let file = procFile(try string(a[0], limit: Int(PATH_MAX))) { return try openProcFile(file, flags: a.int(1)) }
-            return try withPaths([a[0]]) { p in hostSyscall(call, p[0], a.long(1), a.long(2)) }
+            return try withPaths([a[0]], follow: a.int(1) & O_NOFOLLOW == 0) { p in hostSyscall(call, p[0], a.long(1), a.long(2)) }
         case .openat:
             if let file = procFile(try string(a[1], limit: Int(PATH_MAX))) { return try openProcFile(file, flags: a.int(2)) }
-            return try withPaths([a[1]]) { p in hostSyscall(call, a.long(0), p[0], a.long(2), a.long(3)) }
+            return try withPaths([a[1]], follow: a.int(2) & O_NOFOLLOW == 0) { p in hostSyscall(call, a.long(0), p[0], a.long(2), a.long(3)) }
         case .openat2:
             guard a[3] >= 24, a[3] <= 4096 else { throw a[3] < 24 ? .invalid : Errno(E2BIG) }
             let how = try reading(a[2], Int(a[3]))
             if let file = procFile(try string(a[1], limit: Int(PATH_MAX))) {
                 return try openProcFile(file, flags: Int32(truncatingIfNeeded: how.load(as: UInt64.self)))
             }
-            return try withPaths([a[1]]) { p in hostSyscall(call, a.long(0), p[0], hostArgument(how), a.long(3)) }
-        case .creat, .access, .mkdir, .rmdir, .unlink, .chdir, .chmod, .truncate, .chown, .lchown, .mknod:
+            let follow = Int32(truncatingIfNeeded: how.load(as: UInt64.self)) & O_NOFOLLOW == 0
+            return try withPaths([a[1]], follow: follow) { p in hostSyscall(call, a.long(0), p[0], hostArgument(how), a.long(3)) }
+        case .creat, .access, .chdir, .chmod, .truncate, .chown:
+            return try withPaths([a[0]], follow: true) { p in hostSyscall(call, p[0], a.long(1), a.long(2), a.long(3)) }
+        case .mkdir, .rmdir, .unlink, .lchown, .mknod:
             return try withPaths([a[0]]) { p in hostSyscall(call, p[0], a.long(1), a.long(2), a.long(3)) }
-        case .mkdirat, .unlinkat, .fchmodat, .faccessat, .faccessat2, .mknodat, .fchownat:
+        case .fchmodat, .faccessat, .faccessat2, .fchownat:
+            let follow = call == .fchmodat || call == .faccessat || a.int(call == .fchownat ? 4 : 3) & LinuxProcess.atSymlinkNoFollow == 0
+            return try withPaths([a[1]], follow: follow) { p in hostSyscall(call, a.long(0), p[0], a.long(2), a.long(3), a.long(4)) }
+        case .mkdirat, .unlinkat, .mknodat:
             return try withPaths([a[1]]) { p in hostSyscall(call, a.long(0), p[0], a.long(2), a.long(3), a.long(4)) }
         case .getxattr, .lgetxattr:
             let name = try cString(a[1], limit: 255)
             let (value, size) = try accessiblePrefix(a[2], a[3], write: true)
-            return try withPaths([a[0]]) { p in name.withUnsafeBufferPointer { hostSyscall(call, p[0], Int(bitPattern: $0.baseAddress), value, size) } }
+            return try withPaths([a[0]], follow: call == .getxattr) { p in name.withUnsafeBufferPointer { hostSyscall(call, p[0], Int(bitPattern: $0.baseAddress), value, size) } }
         case .fgetxattr:
             let name = try cString(a[1], limit: 255)
             let (value, size) = try accessiblePrefix(a[2], a[3], write: true)
@@ -115,20 +121,20 @@ extension LinuxProcess {
         case .setxattr, .lsetxattr:
             let name = try cString(a[1], limit: 255)
             let (value, size) = try accessiblePrefix(a[2], a[3], write: false)
-            return try withPaths([a[0]]) { p in name.withUnsafeBufferPointer { hostSyscall(call, p[0], Int(bitPattern: $0.baseAddress), value, size, a.long(4)) } }
+            return try withPaths([a[0]], follow: call == .setxattr) { p in name.withUnsafeBufferPointer { hostSyscall(call, p[0], Int(bitPattern: $0.baseAddress), value, size, a.long(4)) } }
         case .fsetxattr:
             let name = try cString(a[1], limit: 255)
             let (value, size) = try accessiblePrefix(a[2], a[3], write: false)
             return name.withUnsafeBufferPointer { hostSyscall(call, a.long(0), Int(bitPattern: $0.baseAddress), value, size, a.long(4)) }
         case .listxattr, .llistxattr:
             let (list, size) = try accessiblePrefix(a[1], a[2], write: true)
-            return try withPaths([a[0]]) { p in hostSyscall(call, p[0], list, size) }
+            return try withPaths([a[0]], follow: call == .listxattr) { p in hostSyscall(call, p[0], list, size) }
         case .flistxattr:
             let (list, size) = try accessiblePrefix(a[1], a[2], write: true)
             return hostSyscall(call, a.long(0), list, size)
         case .removexattr, .lremovexattr:
             let name = try cString(a[1], limit: 255)
-            return try withPaths([a[0]]) { p in name.withUnsafeBufferPointer { hostSyscall(call, p[0], Int(bitPattern: $0.baseAddress)) } }
+            return try withPaths([a[0]], follow: call == .removexattr) { p in name.withUnsafeBufferPointer { hostSyscall(call, p[0], Int(bitPattern: $0.baseAddress)) } }
         case .fremovexattr:
             let name = try cString(a[1], limit: 255)
             return name.withUnsafeBufferPointer { hostSyscall(call, a.long(0), Int(bitPattern: $0.baseAddress)) }
@@ -148,25 +154,30 @@ extension LinuxProcess {
             return try sysReadlink(call, dirfd: a.long(0), path: a[1], buffer: a[2], size: a.long(3))
         case .stat, .lstat:
             let buffer = try writing(a[1], 144)
-            return try withPaths([a[0]]) { p in hostSyscall(call, p[0], hostArgument(buffer)) }
+            return try withPaths([a[0]], follow: call == .stat) { p in hostSyscall(call, p[0], hostArgument(buffer)) }
         case .statfs:
             let buffer = try writing(a[1], 120)
-            return try withPaths([a[0]]) { p in hostSyscall(call, p[0], hostArgument(buffer)) }
+            return try withPaths([a[0]], follow: true) { p in hostSyscall(call, p[0], hostArgument(buffer)) }
         case .newfstatat:
             let buffer = try writing(a[2], 144)
-            return try withPaths([a[1]]) { p in hostSyscall(call, a.long(0), p[0], hostArgument(buffer), a.long(3)) }
+            return try withPaths([a[1]], follow: a.int(3) & LinuxProcess.atSymlinkNoFollow == 0) { p in
+                hostSyscall(call, a.long(0), p[0], hostArgument(buffer), a.long(3))
+            }
         case .statx:
             let buffer = try writing(a[4], 256)
-            return try withPaths([a[1]]) { p in hostSyscall(call, a.long(0), p[0], a.long(2), a.long(3), hostArgument(buffer)) }
+            return try withPaths([a[1]], follow: a.int(2) & LinuxProcess.atSymlinkNoFollow == 0) { p in
+                hostSyscall(call, a.long(0), p[0], a.long(2), a.long(3), hostArgument(buffer))
+            }
         case .utime:
             let times = try optionalReading(a[1], 16)
-            return try withPaths([a[0]]) { p in hostSyscall(call, p[0], hostArgument(times)) }
+            return try withPaths([a[0]], follow: true) { p in hostSyscall(call, p[0], hostArgument(times)) }
         case .utimes:
             let times = try optionalReading(a[1], 32)
-            return try withPaths([a[0]]) { p in hostSyscall(call, p[0], hostArgument(times)) }
+            return try withPaths([a[0]], follow: true) { p in hostSyscall(call, p[0], hostArgument(times)) }
         case .utimensat, .futimesat:
             let times = try optionalReading(a[2], 32)
-            return try withPaths([a[1]]) { p in hostSyscall(call, a.long(0), p[0], hostArgument(times), a.long(3)) }
+            let follow = call == .futimesat || a.int(3) & LinuxProcess.atSymlinkNoFollow == 0
+            return try withPaths([a[1]], follow: follow) { p in hostSyscall(call, a.long(0), p[0], hostArgument(times), a.long(3)) }
         case .getcwd:
             let (p, n) = try accessiblePrefix(a[0], a[1], write: true)
             return hostSyscall(call, p, n)
@@ -275,10 +286,12 @@ extension LinuxProcess {
             return hostSyscall(call, hostArgument(try writing(a[0], 112)))
         case .times:
             return hostSyscall(call, hostArgument(try optionalWriting(a[0], 32)))
-        case .sched_getaffinity:
-            return hostSyscall(call, a.long(0), a.long(1), hostArgument(try writing(a[2], a.long(1))))
-        case .sched_setaffinity:
-            return hostSyscall(call, a.long(0), a.long(1), hostArgument(try reading(a[2], a.long(1))))
+        case .sched_getaffinity, .sched_setaffinity:
+            // The length is an unsigned int; the kernel copies at most its own mask size, so
+            // only the range is checked (a large buffer is fine, as on Linux).
+            let length = UInt64(UInt32(truncatingIfNeeded: a[1]))
+            let (mask, _) = try accessiblePrefix(a[2], length, write: call == .sched_getaffinity)
+            return hostSyscall(call, a.long(0), Int(length), mask)
         case .sched_getparam:
             return hostSyscall(call, a.long(0), hostArgument(try writing(a[1], 4)))
         case .sched_setparam:
@@ -344,6 +357,9 @@ extension LinuxProcess {
     static let secondDescriptor: [SyscallNumber: Int] = [
         .dup2: 1, .dup3: 1, .sendfile: 1, .copy_file_range: 2, .splice: 2, .tee: 1, .epoll_ctl: 2,
     ]
+
+    static let atSymlinkNoFollow: Int32 = 0x100
+    static let inDontFollow = Int32(bitPattern: 0x0200_0000)
 
     /// A socket address length the guest passes in: at most a `struct sockaddr_storage`.
     func socketAddressLength(_ length: Int32) throws(Errno) -> Int {

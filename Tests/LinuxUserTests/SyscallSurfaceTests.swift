@@ -71,6 +71,34 @@ final class SyscallSurfaceTests: XCTestCase {
         }
     }
 
+    /// Under `-L DIR` a link in the sysroot to an absolute path points into the sysroot (as
+    /// the links of a Debian sysroot must), links along the way too; lstat and readlink still
+    /// see the link itself; a path the sysroot lacks is the host's.
+    func testSysrootLinksResolveInsideIt() throws {
+        guard let cat = CorpusFiles.tool("cat"), let readlink = CorpusFiles.tool("readlink"), let stat = CorpusFiles.tool("stat") else {
+            throw XCTSkip("cat, readlink or stat missing")
+        }
+        let root = try CorpusFiles.makeDirectory("linkroot")
+        let files = FileManager.default
+        for directory in ["etc", "inside", "deep/dir"] {
+            try files.createDirectory(at: root.appendingPathComponent(directory), withIntermediateDirectories: true)
+        }
+        try Data("inside the sysroot\n".utf8).write(to: root.appendingPathComponent("inside/file"))
+        try files.createSymbolicLink(atPath: root.appendingPathComponent("etc/linked").path, withDestinationPath: "/inside/file")
+        try files.createSymbolicLink(atPath: root.appendingPathComponent("deep/dir/up").path, withDestinationPath: "../../inside")
+        try files.createSymbolicLink(atPath: root.appendingPathComponent("dirlink").path, withDestinationPath: "/deep/dir")
+        func run(_ program: String, _ arguments: [String]) throws -> CorpusOutcome {
+            var invocation = SurfaceCheck.invocation()
+            invocation.arguments = ["run", "-L", root.path, "--", program] + arguments
+            return try CorpusProcess.run(try CorpusMimic.located(), invocation)
+        }
+        XCTAssertEqual(try run(cat, ["/etc/linked", "/dirlink/up/file"]).stdoutText, "inside the sysroot\ninside the sysroot\n")
+        XCTAssertEqual(try run(readlink, ["/etc/linked"]).stdoutText, "/inside/file\n")
+        XCTAssertEqual(try run(stat, ["-c", "%F", "/etc/linked", "/dirlink/up/file"]).stdoutText, "symbolic link\nregular file\n")
+        let host = try run(cat, ["/proc/self/cmdline"])
+        XCTAssertEqual(host.stdoutText, "\(cat)\0/proc/self/cmdline\0")
+    }
+
     /// A program whose interpreter does not exist: status 127 (as the shell reports the
     /// kernel's ENOENT), one line naming the interpreter.
     func testMissingInterpreter() throws {
