@@ -12,6 +12,9 @@ struct BenchProgram: Equatable {
     var arguments: [String]
     /// Whether the program reads `{input}`: n bytes of generated text, made once per size.
     var readsInput = false
+    /// Whether the interp column runs it: the loops take minutes under the interpreter, so only
+    /// the start-up row does.
+    var underInterp = false
 
     /// The installed executable, or nil.
     var path: String? {
@@ -52,8 +55,8 @@ extension BenchSuite {
     /// first row), and the quick ones a tenth of that. The checksums are the native run's output
     /// hash, taken at run time (the output depends on the distribution's versions).
     static let programs: [BenchWorkload] = [
-        program("python3-startup", BenchProgram(executable: "python3", package: "python3", arguments: ["-c", "pass"]),
-                full: 0, quick: 0, inQuickSuite: true),
+        program("python3-startup", BenchProgram(executable: "python3", package: "python3", arguments: ["-c", "pass"],
+                                                underInterp: true), full: 0, quick: 0, inQuickSuite: true),
         program("python3-loop", BenchProgram(executable: "python3", package: "python3", arguments: [
             "-c", "s = 0\nd = {}\nfor i in range({n}):\n    s += i * i % 7\n    d[i % 1000] = s\nprint(s, len(d), '%.3f' % (s / {n}))",
         ]), full: 1_000_000, quick: 100_000),

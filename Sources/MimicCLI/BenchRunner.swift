@@ -91,6 +91,7 @@ struct BenchRunner {
                 + (counting ? ["--stats=json"] : []) + ["--"] + program
             problem = problem ?? setup.missing["run"]
             if setup.mimic == nil { problem = "the mimic executable was not found (use --mimic PATH)" }
+            if c == .runInterp, !p.underInterp { problem = problem ?? "not measured under interp: a run takes minutes" }
         case .qemuUser:
             arguments = [setup.qemuUser ?? "qemu-x86_64"] + program
             if setup.qemuUser == nil { problem = "qemu-x86_64 is not installed (Debian package qemu-user)" }
