@@ -3,11 +3,15 @@ import CCPU
 import IR
 import X86
 
-/// SSE, MMX and x87 instructions run as themselves.
+/// SSE, MMX and x87 instructions run as themselves, and so do locked read-modify-writes when
+/// other threads share guest memory.
 ///
 /// The guest ISA is the host's, so the exact result of a SIMD or floating-point instruction
 /// (every rounding mode, NaN payload, 80-bit x87 value and status flag) is what the host
-/// produces for the same instruction. A thunk is a small C-ABI function, one per distinct
+/// produces for the same instruction; and a guest LOCK ADD, XADD, CMPXCHG or XCHG on memory is
+/// atomic against every other guest thread when it is that host instruction on that memory
+/// (`LifterOptions.atomicLocks`; the x86 memory order of plain loads and stores is the host's
+/// own). A thunk is a small C-ABI function, one per distinct
 /// encoding, that loads the guest registers the instruction names from the CPU state into the
 /// same host registers, runs the instruction (its memory operand rebased onto guest memory),
 /// and stores them back. Both backends reach it as an ordinary helper call.
@@ -22,7 +26,8 @@ import X86
 ///     fxrstor [C + x87]        ; x87/MMX instructions
 ///     stmxcsr [rsp - 16] ; ldmxcsr [C + mxcsr]  ; instructions that use MXCSR
 ///     movdqu xmmN, [C + xmm[N]] ... ; mov gprN, [C + gpr[N]] ...
-///     <the instruction>
+///     push [C + flags] ; popfq ; if it reads EFLAGS or leaves some status flags alone
+///     <the instruction>        ; LOCK kept: a locked read-modify-write is atomic on the host
 ///     mov [C + gpr[N]], gprN ... ; movdqu [C + xmm[N]], xmmN ...
 ///     pushfq ; pop T ; and T, status flags ; mov [C + flags], T   ; if it writes EFLAGS
 ///     stmxcsr [C + mxcsr] ; ldmxcsr [rsp - 16]  /  fxsave [C + x87] ; fninit
@@ -88,13 +93,30 @@ public final class HostInstructionThunks: @unchecked Sendable {
 /// What one thunk loads, runs and stores.
 struct ThunkPlan {
     var encoding: GuestEncoding
-    /// Guest GPRs the instruction reads or writes (explicit and implicit operands).
+    /// Guest GPRs the instruction reads or writes (explicit and implicit operands), each run in
+    /// the host register of the same number.
     var gprs: [UInt8]
+    /// The ModRM reg field names RSP (SPL, SP, ESP, RSP), which stays the host's stack pointer
+    /// (the thunk's frame, the signal handler's stack): the instruction runs with a scratch
+    /// register there instead, loaded from and stored back to the guest's RSP.
+    var renamesStackPointer = false
+    /// AH, CH, DH or BH is an operand: the re-encoded instruction must carry no REX prefix, so
+    /// the memory base is one of the eight legacy registers.
+    var namesHighByte = false
+    /// BTS/BTR/BTC with a register bit offset: the lifter has already moved the address to the
+    /// operand-sized unit holding the bit, so the register is loaded reduced modulo the operand
+    /// width (the host then stays inside that unit) and is not stored back.
+    var bitOffsetRegister: UInt8?
+    /// The operand width in bits less one: what the bit offset is reduced with.
+    var bitOffsetMask: Int32 = 0
     var xmms: [UInt8]
     var usesX87: Bool
     var usesMXCSR: Bool
     var readsFlags: Bool
     var writesFlags: Bool
+    /// The instruction writes its memory operand (a locked read-modify-write or XCHG): an
+    /// out-of-range access is then a write fault.
+    var writesMemory = false
     /// log2 of the memory operand's size rounded up (an index into mem_last), or nil.
     var memorySizeClass: Int?
 
@@ -103,14 +125,19 @@ struct ThunkPlan {
         var gprs = Set<UInt8>(), xmms = Set<UInt8>()
         var x87 = insn.map == .x87
         var memoryBytes: Int?
+        var stackPointer = false
         for i in 0..<insn.operandCount {
             switch insn[i] {
             case .register(let r):
                 switch r.file {
-                case .gpr8, .gpr16, .gpr32, .gpr64: gprs.insert(r.number)
+                case .gpr8, .gpr16, .gpr32, .gpr64:
+                    if r.number == 4 { stackPointer = true } else { gprs.insert(r.number) }
+                case .gpr8High:
+                    gprs.insert(r.number - 4)
+                    namesHighByte = true
                 case .xmm: xmms.insert(r.number)
                 case .mmx, .st: x87 = true
-                default: return nil  // high-byte, YMM and other registers do not occur here
+                default: return nil  // YMM and other registers do not occur here
                 }
             case .memory(let m):
                 memoryBytes = Int(m.bytes)
@@ -120,6 +147,7 @@ struct ThunkPlan {
                 return nil
             }
         }
+        let atomic = ThunkPlan.isAtomicReadModifyWrite(insn, encoding)
         switch insn.mnemonic {
         case .pcmpestri: gprs.formUnion([0, 1, 2])
         case .pcmpestrm: gprs.formUnion([0, 2]); xmms.insert(0)
@@ -131,21 +159,71 @@ struct ThunkPlan {
             x87 = true
             xmms.formUnion(0..<16)
             memoryBytes = 512
+        case .cmpxchg: gprs.insert(0)
+        case .cmpxchg8b, .cmpxchg16b:
+            gprs.formUnion([0, 1, 2, 3])
+            memoryBytes = insn.mnemonic == .cmpxchg8b ? 8 : 16
+        case .bts, .btr, .btc:
+            if case .register(let r) = insn[1] {
+                bitOffsetRegister = r.number
+                bitOffsetMask = Int32(8 * insn.operandBytes - 1)
+            }
         default: break
         }
-        // RSP stays the host's stack pointer (the thunk's frame, the signal handler's stack).
-        guard !gprs.contains(4) else { return nil }
+        if stackPointer {
+            // Only the integer instructions here name a GPR in the reg field; an SSE
+            // instruction's RSP operand may be in r/m (#UD, as before).
+            guard atomic else { return nil }
+            renamesStackPointer = true
+        }
         guard encoding.hasMemoryOperand == (memoryBytes != nil) else { return nil }
+        if insn.map == .oneByte || insn.map == .map0F && !ThunkPlan.isSIMD(insn.mnemonic) {
+            // Integer instructions run here only to be atomic.
+            guard atomic else { return nil }
+        }
         self.gprs = gprs.sorted()
         self.xmms = xmms.sorted()
         usesX87 = x87
         usesMXCSR = ThunkPlan.usesMXCSR(insn.mnemonic)
-        readsFlags = insn.mnemonic == .fcmovcc
+        readsFlags = insn.mnemonic == .fcmovcc || ThunkPlan.keepsOrReadsFlags(insn.mnemonic)
         writesFlags = ThunkPlan.writesFlags(insn.mnemonic)
+        writesMemory = atomic
         if let bytes = memoryBytes {
             // An operand of unstated size (FNSTENV, FNSAVE, ...) is checked as the largest, 512.
             let size = bytes == 0 ? 512 : bytes
             memorySizeClass = min(9, Int.bitWidth - (size - 1).leadingZeroBitCount)
+        }
+    }
+
+    /// The integer read-modify-writes the thunks make atomic: LOCK with a memory destination
+    /// (the decoder has refused LOCK anywhere else), and XCHG with memory, locked without it.
+    static func isAtomicReadModifyWrite(_ insn: Instruction, _ encoding: GuestEncoding) -> Bool {
+        guard encoding.hasMemoryOperand else { return false }
+        switch insn.mnemonic {
+        case .add, .or, .adc, .sbb, .and, .sub, .xor, .inc, .dec, .not, .neg,
+             .cmpxchg, .xadd, .bts, .btr, .btc, .cmpxchg8b, .cmpxchg16b:
+            return encoding.lock && insn.prefixes.contains(.lock)
+        case .xchg:
+            return true
+        default:
+            return false
+        }
+    }
+
+    /// The 0F-map instructions that are SSE or MMX (the rest of the map is integer).
+    static func isSIMD(_ m: Mnemonic) -> Bool {
+        m.rawValue >= Mnemonic.movups.rawValue && m.rawValue <= Mnemonic.gf2p8affineinvqb.rawValue
+            || m == .emms || m == .ldmxcsr || m == .stmxcsr || m == .fxsave || m == .fxrstor
+            || m == .fxsave64 || m == .fxrstor64
+    }
+
+    /// Integer instructions that read CF (ADC, SBB) or leave some status flags as they were
+    /// (INC, DEC: CF; BTS, BTR, BTC: all but CF; CMPXCHG8B/16B: all but ZF): the thunk loads
+    /// the guest's flags into the host's first, so what it captures after is exact.
+    static func keepsOrReadsFlags(_ m: Mnemonic) -> Bool {
+        switch m {
+        case .adc, .sbb, .inc, .dec, .bts, .btr, .btc, .cmpxchg8b, .cmpxchg16b: true
+        default: false
         }
     }
 
@@ -170,11 +248,15 @@ struct ThunkPlan {
         }
     }
 
-    /// Instructions that write the status flags (all six: those they do not set they clear).
+    /// Instructions that write the status flags (all six: those they do not set they clear, or
+    /// keep when `keepsOrReadsFlags` loaded them).
     static func writesFlags(_ m: Mnemonic) -> Bool {
         switch m {
         case .ucomiss, .ucomisd, .comiss, .comisd, .ptest, .pcmpestri, .pcmpestrm, .pcmpistri, .pcmpistrm,
              .fcomi, .fcomip, .fucomi, .fucomip:
+            return true
+        case .add, .or, .adc, .sbb, .and, .sub, .xor, .inc, .dec, .neg,
+             .cmpxchg, .xadd, .bts, .btr, .btc, .cmpxchg8b, .cmpxchg16b:
             return true
         default:
             return false
@@ -201,10 +283,18 @@ struct ThunkPlan {
 
     /// Emits the thunk; returns the landing's offset.
     func emit(_ e: inout X86Encoder, landingAddress: UInt) -> Int {
-        let named = Set(gprs)
-        let free = ThunkPlan.scratchPool.filter { !named.contains($0.rawValue) }
-        let c = free[0], a = free[1], t = free[2]
+        var free = ThunkPlan.scratchPool.filter { !gprs.contains($0.rawValue) }
+        func take(_ allowed: (GPR) -> Bool = { _ in true }) -> GPR {
+            free.remove(at: free.firstIndex(where: allowed)!)
+        }
+        // C, A, T: the CPU state, the memory operand's host address, a temporary.
+        let a = take { !namesHighByte || $0.rawValue < 8 }
+        let c = take(), t = take()
+        let standIn = renamesStackPointer ? take() : nil
         let saved = gprs.filter { ThunkPlan.calleeSaved.contains($0) }.map { GPR(rawValue: $0)! }
+        // Where each guest register runs, and whether the thunk stores it back.
+        var registers = gprs.map { (guest: $0, host: GPR(rawValue: $0)!, storedBack: $0 != bitOffsetRegister) }
+        if let standIn { registers.append((guest: 4, host: standIn, storedBack: bitOffsetRegister != 4)) }
 
         for r in saved { e.push(r) }
         e.movImm64(t, UInt64(landingAddress))
@@ -224,16 +314,19 @@ struct ThunkPlan {
             e.stmxcsr(Mem(.rsp, -16))
             e.ldmxcsr(Mem(c, ThunkPlan.mxcsrOffset))
         }
+        for x in xmms { e.movdquLoad(xmm: x, Mem(c, ThunkPlan.xmmOffset + 16 * Int32(x))) }
+        for r in registers { e.mov(.b64, r.host, Mem(c, ThunkPlan.gprOffset + 8 * Int32(r.guest))) }
+        if let guest = bitOffsetRegister, let r = registers.first(where: { $0.guest == guest }) {
+            e.alu(.and, .b64, r.host, imm: bitOffsetMask)
+        }
         if readsFlags {
             e.push(Mem(c, ThunkPlan.flagsOffset))
             e.popFlags()
         }
-        for x in xmms { e.movdquLoad(xmm: x, Mem(c, ThunkPlan.xmmOffset + 16 * Int32(x))) }
-        for r in gprs { e.mov(.b64, GPR(rawValue: r)!, Mem(c, ThunkPlan.gprOffset + 8 * Int32(r))) }
 
-        e.instruction(encoding.reencoded(memoryBase: memorySizeClass == nil ? nil : a.rawValue))
+        e.instruction(encoding.reencoded(memoryBase: memorySizeClass == nil ? nil : a.rawValue, register: standIn?.rawValue))
 
-        for r in gprs { e.mov(.b64, Mem(c, ThunkPlan.gprOffset + 8 * Int32(r)), GPR(rawValue: r)!) }
+        for r in registers where r.storedBack { e.mov(.b64, Mem(c, ThunkPlan.gprOffset + 8 * Int32(r.guest)), r.host) }
         for x in xmms { e.movdquStore(Mem(c, ThunkPlan.xmmOffset + 16 * Int32(x)), xmm: x) }
         if writesFlags {
             e.pushFlags()
@@ -257,7 +350,7 @@ struct ThunkPlan {
 
         e.bind(outOfRange)
         e.mov(.b64, Mem(c, ThunkPlan.exceptionOffset), imm: Int32(MIMIC_EXC_PF))
-        e.mov(.b64, Mem(c, ThunkPlan.errorCodeOffset), imm: 0)
+        e.mov(.b64, Mem(c, ThunkPlan.errorCodeOffset), imm: writesMemory ? 2 : 0)
         e.mov(.b64, Mem(c, ThunkPlan.faultAddressOffset), .rsi)
         e.jmp(done)
 

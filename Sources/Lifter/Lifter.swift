@@ -107,7 +107,7 @@ public struct Lifter: Sendable {
             address = t.insn.nextAddress
             t.ir.insnStart(t.insn.address)
             let flow: Flow
-            if let host = hostInstructions, host.handles(t.insn) {
+            if let host = hostInstructions, host.handles(t.insn) || options.runsAtomicallyOnHost(t.insn) {
                 flow = t.runOnHost(helper: bytes.flatMap { host.helper(t.insn, $0(t.insn.address, Int(t.insn.length))) })
             } else {
                 flow = t.lift()

@@ -5,13 +5,17 @@ import TCG
 /// and guest memory per run (no translation survives from one snippet to the next).
 enum MimicCPU {
     /// `vector`, an FXSAVE image, sets the guest's x87, XMM and MXCSR state when given, and the
-    /// outcome then carries the image of the state at the end.
-    static func run(code: [UInt8], input: MachineState, data: [UInt8], accel: Accel, vector: [UInt8]? = nil) -> Outcome {
+    /// outcome then carries the image of the state at the end. `atomicLocks` lifts locked
+    /// instructions as host atomics (`EngineOptions.atomicLocks`).
+    static func run(code: [UInt8], input: MachineState, data: [UInt8], accel: Accel, vector: [UInt8]? = nil,
+                    atomicLocks: Bool = false) -> Outcome {
         let memory: GuestMemory
         let engine: Engine
         do {
             memory = try GuestMemory(size: Layout.guestMemorySize)
-            engine = try Engine(memory: memory, accel: accel, options: options)
+            var engineOptions = MimicCPU.options
+            engineOptions.atomicLocks = atomicLocks
+            engine = try Engine(memory: memory, accel: accel, options: engineOptions)
         } catch {
             return Outcome(state: input, stop: .other("cannot start Mimic: \(error)"), data: data)
         }
