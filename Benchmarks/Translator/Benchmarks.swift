@@ -9,6 +9,7 @@ let benchmarks: @Sendable () -> Void = {
     TranslationBenchmarks.register()
     ExecutionBenchmarks.register()
     DispatchBenchmarks.register()
+    SoftMMUBenchmarks.register()
 }
 
 enum Metrics {
