@@ -40,8 +40,9 @@ enum BenchTable {
         return aligned(rows)
     }
 
-    /// Rows of the summary: a heading, one row per workload, then the geometric mean; `net`:
-    /// ratios net of startup, without the startup row.
+    /// Rows of the summary: a heading, one row per workload, then the geometric means (over the
+    /// ring-3 workloads, and over the programs when there are some); `net`: ratios net of
+    /// startup, without the startup row.
     static func summary(_ report: BenchReport, net: Bool = false) -> [[String]] {
         var rows = [["workload"] + report.configurations.map(\.title)]
         for w in report.workloads where !(net && w.kind == .startup) {
@@ -54,9 +55,11 @@ enum BenchTable {
             }
             rows.append(row)
         }
-        rows.append(["geomean (ring 3)"] + report.configurations.map { c in
-            c == .native && !net ? "1x" : report.geometricMeanRatio(c, net: net).map(ratio) ?? "-"
-        })
+        if report.workloads.contains(where: { $0.kind == .compute }) {
+            rows.append(["geomean (ring 3)"] + report.configurations.map { c in
+                c == .native && !net ? "1x" : report.geometricMeanRatio(c, net: net).map(ratio) ?? "-"
+            })
+        }
         if !net && report.workloads.contains(where: \.isProgram) {
             rows.append(["geomean (programs)"] + report.configurations.map { c in
                 c == .native ? "1x" : report.geometricMeanRatio(c, programs: true).map(ratio) ?? "-"
