@@ -18,18 +18,22 @@ extension Optimizer {
         // The ops are moved out of the block so that compacting them copies nothing.
         var insts: [Inst] = []
         swap(&insts, &block.insts)
-        let kept = insts.withUnsafeMutableBufferPointer { insts in
-            var pass = DeadCodePass(UnsafeBufferPointer(insts), block, arena)
-            pass.solve()
-            var kept = 0
-            for i in insts.indices where pass.keep[i] {
-                insts[kept] = insts[i]
-                kept += 1
-            }
-            return kept
-        }
+        let kept = insts.withUnsafeMutableBufferPointer { eliminateDeadCode($0, &block, arena) }
         insts.removeLast(insts.count - kept)
         swap(&insts, &block.insts)
+    }
+
+    /// Compacts `insts` to the live ops; returns how many remain. `block` is an inout
+    /// parameter rather than captured by the caller's closure, which would copy it.
+    static func eliminateDeadCode(_ insts: UnsafeMutableBufferPointer<Inst>, _ block: inout IRBlock, _ arena: ScratchArena) -> Int {
+        var pass = DeadCodePass(UnsafeBufferPointer(insts), block, arena)
+        pass.solve()
+        var kept = 0
+        for i in insts.indices where pass.keep[i] {
+            insts[kept] = insts[i]
+            kept += 1
+        }
+        return kept
     }
 }
 
@@ -84,6 +88,7 @@ struct DeadCodePass {
                                   _ temps: [TempInfo]) {
         count = 1
         starts[0] = 0
+        let hasLabels = labelBlock.count > 0
         for i in insts.indices {
             let inst = insts[i]
             let info = inst.op.info
@@ -94,6 +99,15 @@ struct DeadCodePass {
                     count += 1
                 }
                 labelBlock[Int(inst.imm)] = count - 1
+            }
+            // Without labels there are no crossing locals: control can continue past a
+            // basic-block end (an exit) only at a label, so what follows one is dead code.
+            guard hasLabels else {
+                if info.flags.contains(.basicBlockEnd), i + 1 < insts.count {
+                    starts[count] = i + 1
+                    count += 1
+                }
+                continue
             }
             let basicBlock = Int32(count - 1)
             for a in 0..<info.ins {

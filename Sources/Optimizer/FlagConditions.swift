@@ -12,6 +12,11 @@ extension Optimizer {
     /// Returns true when it added ops that a second propagation may fold away.
     @discardableResult
     public static func foldFlagConditions(_ block: inout IRBlock) -> Bool {
+        foldFlagConditions(&block, widths: UnsafeMutableBufferPointer(start: nil, count: 0))
+    }
+
+    /// `widths` is what `propagate(_:widths:)` learned of each temp's width.
+    static func foldFlagConditions(_ block: inout IRBlock, widths: UnsafeMutableBufferPointer<UInt8>) -> Bool {
         var conditions = 0
         for inst in block.insts where inst.op == .brcond || inst.op == .setcond || inst.op == .movcond {
             if inst.cond == .tstne || inst.cond == .tsteq { conditions += 1 }
@@ -22,11 +27,7 @@ extension Optimizer {
         defer { arena.release(to: mark) }
         var insts: [Inst] = []
         swap(&insts, &block.insts)
-        let pass = insts.withUnsafeBufferPointer { insts in
-            var pass = FlagConditionPass(insts, block, conditions: conditions, arena)
-            for i in insts.indices { pass.visit(i, &block) }
-            return pass
-        }
+        let pass = insts.withUnsafeBufferPointer { FlagConditionPass.run($0, &block, conditions: conditions, widths: widths, arena) }
         insts.removeAll(keepingCapacity: true)
         insts.append(contentsOf: UnsafeBufferPointer(rebasing: pass.out[0..<pass.outCount]))
         swap(&insts, &block.insts)
@@ -64,10 +65,14 @@ struct FlagConditionPass {
     var addedOps = false
     /// Per flags-op result: copies of its operands' old values (`Temp.none` where none was made).
     let snapshots: UnsafeMutableBufferPointer<(Temp, Temp)>
+    /// Per temp (when known): how many low bits of its last written value may be nonzero.
+    let widths: UnsafeMutableBufferPointer<UInt8>
 
     /// Per condition the walk adds at most 8 ops and 16 temps; per flags op, 2 snapshot copies.
-    init(_ insts: UnsafeBufferPointer<Inst>, _ block: IRBlock, conditions: Int, _ arena: ScratchArena) {
+    init(_ insts: UnsafeBufferPointer<Inst>, _ block: IRBlock, conditions: Int, widths: UnsafeMutableBufferPointer<UInt8>,
+         _ arena: ScratchArena) {
         self.insts = insts
+        self.widths = widths
         let tempCapacity = block.temps.count + 16 * conditions + 2 * insts.count
         out = arena.allocateUninitialized(Inst.self, count: 3 * insts.count + 8 * conditions)
         writeCount = arena.allocate(UInt8.self, count: tempCapacity, repeating: 0)
@@ -82,6 +87,15 @@ struct FlagConditionPass {
             }
         }
         for i in 0..<block.globalCount { writeCount[i] = 2 }
+    }
+
+    /// The walk over `insts`. `block` is an inout parameter rather than captured by the
+    /// caller's closure, which would copy it.
+    static func run(_ insts: UnsafeBufferPointer<Inst>, _ block: inout IRBlock, conditions: Int,
+                    widths: UnsafeMutableBufferPointer<UInt8>, _ arena: ScratchArena) -> FlagConditionPass {
+        var pass = FlagConditionPass(insts, block, conditions: conditions, widths: widths, arena)
+        for i in insts.indices { pass.visit(i, &block) }
+        return pass
     }
 
     /// Before a flags op that reads a global the same basic block then overwrites (`dec rcx`
@@ -240,10 +254,13 @@ struct FlagConditionPass {
         }
     }
 
-    /// True when `t` is known to have no bits above its low `bytes`: a constant that small, or
-    /// a local this basic block made by a zero-extension or an unsigned load that narrow.
+    /// True when `t` is known to have no bits above its low `bytes`: a constant that small, a
+    /// local written once that propagation found that narrow, or a local this basic block made
+    /// by a zero-extension or an unsigned load that narrow.
     func fits(_ t: Temp, bytes: Int, _ block: IRBlock) -> Bool {
         if let c = block.constValue(t) { return c >> UInt64(8 * bytes) == 0 }
+        let i = Int(t.index)
+        if i < widths.count, i >= block.globalCount, writeCount[i] == 1, Int(widths[i]) <= 8 * bytes { return true }
         guard let def = definition(t) else { return false }
         switch def.op {
         case .ext8u: return bytes >= 1
@@ -254,16 +271,16 @@ struct FlagConditionPass {
         }
     }
 
-    /// Emits d = op(t) and returns d (constants fold at once).
+    /// Emits d = op(t) and returns d; a constant folds at once to a constant.
     mutating func emit(_ op: Op, _ type: IRType, _ t: Temp, _ block: inout IRBlock) -> Temp {
-        addedOps = true
-        let d = block.newLocal(type)
-        var inst = Inst(op, type, d0: d, a0: t)
         if let c = block.constValue(t) {
-            let value: UInt64 = Evaluate.pure(inst, c, 0, 0, 0).0
-            inst = Inst(.mov, type, d0: d, a0: block.const(type, value))
+            return block.const(type, Evaluate.pure(Inst(op, type), c, 0, 0, 0).0)
         }
-        append(inst)
+        // A zero-extension is what a second propagation may find redundant (it knows the
+        // widths of globals, this pass only those of locals).
+        if op == .ext8u || op == .ext16u || op == .ext32u { addedOps = true }
+        let d = block.newLocal(type)
+        append(Inst(op, type, d0: d, a0: t))
         writeCount[Int(d.index)] = 1
         return d
     }

@@ -13,8 +13,14 @@ import IR
 ///    status flags that x86 computes on nearly every instruction cost nothing when unused.
 public enum Optimizer {
     public static func optimize(_ block: inout IRBlock) {
-        propagate(&block)
-        if foldFlagConditions(&block) { propagate(&block) }
+        let arena = ScratchArena.current
+        let mark = arena.mark
+        defer { arena.release(to: mark) }
+        // What the first propagation learns of the locals' widths spares the flag conditions
+        // zero-extensions (and so, mostly, a second propagation).
+        let widths = arena.allocate(UInt8.self, count: block.temps.count + block.insts.count + 1, repeating: 64)
+        propagate(&block, widths: widths)
+        if foldFlagConditions(&block, widths: widths) { propagate(&block) }
         sinkIntoExits(&block)
         eliminateDeadCode(&block)
     }

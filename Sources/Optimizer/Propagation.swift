@@ -7,6 +7,12 @@ extension Optimizer {
     /// and 32-bit result) and resolves branches on constants. Knowledge is dropped at labels,
     /// where control merges.
     public static func propagate(_ block: inout IRBlock) {
+        propagate(&block, widths: UnsafeMutableBufferPointer(start: nil, count: 0))
+    }
+
+    /// Also fills `widths` (up to its count) with, per temp, how many low bits of the value it
+    /// was last given may be nonzero (64 when unknown).
+    static func propagate(_ block: inout IRBlock, widths: UnsafeMutableBufferPointer<UInt8>) {
         let arena = ScratchArena.current
         let mark = arena.mark
         defer { arena.release(to: mark) }
@@ -15,41 +21,47 @@ extension Optimizer {
         // The ops are moved out of the block and rewritten in place (the pass only drops ops).
         var insts: [Inst] = []
         swap(&insts, &block.insts)
-        let kept = insts.withUnsafeMutableBufferPointer { insts in
-            var kept = 0
-            for index in insts.indices {
-                var inst = insts[index]
-                let info = inst.op.info
-                if inst.op == .setLabel { facts.forgetAll() }
-
-                for i in 0..<info.ins {
-                    let t = inst.input(i)
-                    if !t.isNone { inst.setInput(i, facts.resolve(t)) }
-                }
-
-                if Evaluate.isPure(inst.op) {
-                    simplify(&inst, &block, facts)
-                } else if inst.op == .brcond, let a = block.constValue(inst.a0), let b = block.constValue(inst.a1) {
-                    if inst.cond.holds(a, b, inst.type) {
-                        inst = Inst(.br, imm: inst.imm)
-                    } else {
-                        continue
-                    }
-                }
-
-                for o in 0..<info.outs where !inst.output(o).isNone { facts.wrote(inst.output(o)) }
-                if !inst.d0.isNone { facts.setWidth(inst.d0, facts.resultWidth(inst, block)) }
-                if inst.op == .call, Helpers.flags(Int(inst.imm)).contains(.writesState) { facts.forgetGlobals() }
-                if inst.op == .mov {
-                    facts.recordCopy(inst.d0, of: inst.a0, in: block)
-                }
-                insts[kept] = inst
-                kept += 1
-            }
-            return kept
-        }
+        let kept = insts.withUnsafeMutableBufferPointer { propagate($0, &block, &facts) }
         insts.removeLast(insts.count - kept)
         swap(&insts, &block.insts)
+        for i in 0..<min(widths.count, facts.facts.count) { widths[i] = facts.facts[i].width }
+    }
+
+    /// The walk over the ops, rewritten in place; returns how many ops remain. A function of
+    /// its own so that `block` is an inout parameter here, not captured by a closure (reading
+    /// a captured inout copies it).
+    static func propagate(_ insts: UnsafeMutableBufferPointer<Inst>, _ block: inout IRBlock, _ facts: inout Facts) -> Int {
+        var kept = 0
+        for index in insts.indices {
+            var inst = insts[index]
+            let info = inst.op.info
+            if inst.op == .setLabel { facts.forgetAll() }
+
+            for i in 0..<info.ins {
+                let t = inst.input(i)
+                if !t.isNone { inst.setInput(i, facts.resolve(t)) }
+            }
+
+            if Evaluate.isPure(inst.op) {
+                simplify(&inst, &block, facts)
+            } else if inst.op == .brcond, let a = block.constValue(inst.a0), let b = block.constValue(inst.a1) {
+                if inst.cond.holds(a, b, inst.type) {
+                    inst = Inst(.br, imm: inst.imm)
+                } else {
+                    continue
+                }
+            }
+
+            for o in 0..<info.outs where !inst.output(o).isNone { facts.wrote(inst.output(o)) }
+            if !inst.d0.isNone { facts.setWidth(inst.d0, facts.resultWidth(inst, block)) }
+            if inst.op == .call, Helpers.flags(Int(inst.imm)).contains(.writesState) { facts.forgetGlobals() }
+            if inst.op == .mov {
+                facts.recordCopy(inst.d0, of: inst.a0, in: block)
+            }
+            insts[kept] = inst
+            kept += 1
+        }
+        return kept
     }
 
     /// Folds a pure op with constant inputs to a `mov` of a constant, or applies an identity.
