@@ -23,29 +23,39 @@ struct Liveness {
         deadMask = arena.allocate(UInt8.self, count: block.insts.count, repeating: 0)
 
         // Which basic block each local first appears in; a local seen in another is crossing.
-        let firstBB = arena.allocate(Int32.self, count: temps, repeating: -1)
-        var bb: Int32 = 0
+        // Without labels nothing is: control can only continue past a basic-block end (an exit)
+        // at a label, so a block without labels is one basic block followed by dead code.
         var crossingCount = 0
-        for inst in block.insts {
-            let info = inst.op.info
-            for k in 0..<(info.ins + info.outs) {
-                let t = k < info.ins ? inst.input(k) : inst.output(k - info.ins)
-                guard !t.isNone, Int(t.index) >= globals, block.temps[Int(t.index)].kind == .local else { continue }
-                let i = Int(t.index)
-                if firstBB[i] < 0 {
-                    firstBB[i] = bb
-                } else if firstBB[i] != bb, !crossing[i] {
-                    crossing[i] = true
-                    crossingCount += 1
+        if block.labelCount > 0 {
+            let firstBB = arena.allocate(Int32.self, count: temps, repeating: -1)
+            block.temps.withUnsafeBufferPointer { info in
+                var bb: Int32 = 0
+                for inst in block.insts {
+                    let op = inst.op.info
+                    for k in 0..<(op.ins + op.outs) {
+                        let t = k < op.ins ? inst.input(k) : inst.output(k - op.ins)
+                        let i = Int(t.index)
+                        guard !t.isNone, i >= globals, info[i].kind == .local else { continue }
+                        if firstBB[i] < 0 {
+                            firstBB[i] = bb
+                        } else if firstBB[i] != bb, !crossing[i] {
+                            crossing[i] = true
+                            crossingCount += 1
+                        }
+                    }
+                    if op.flags.contains(.basicBlockEnd) { bb += 1 }
                 }
             }
-            if info.flags.contains(.basicBlockEnd) { bb += 1 }
         }
         let crossingLocals = arena.allocate(Int.self, count: crossingCount, repeating: 0)
         var n = 0
-        for t in 0..<temps where crossing[t] {
-            crossingLocals[n] = t
-            n += 1
+        var t = 0
+        while n < crossingCount {
+            if crossing[t] {
+                crossingLocals[n] = t
+                n += 1
+            }
+            t += 1
         }
 
         // Globals are a bit set (live where the bit is set). A local is live when its stamp is
