@@ -101,9 +101,25 @@ extension LinuxProcess {
             // TCSETS, TCSETSW, TCSETSF, TIOCSWINSZ, TIOCSPGRP, FIONBIO, TCSETS2, TIOCSPTLCK
             let size = switch request { case 0x5402, 0x5403, 0x5404: 36; case 0x402C_542B: 44; case 0x5414: 8; default: 4 }
             return hostSyscall(.ioctl, fd, Int(request), hostArgument(try reading(a[2], size)))
-        case 0x5409, 0x540A, 0x540B, 0x540E, 0x5422, 0x5450, 0x5451:
-            // TCSBRK, TCXONC, TCFLSH, TIOCSCTTY, TIOCNOTTY, FIONCLEX, FIOCLEX: integer arguments
+        case 0x5409, 0x540A, 0x540B, 0x540E, 0x5422, 0x5450, 0x5451, 0x4004_9409:
+            // TCSBRK, TCXONC, TCFLSH, TIOCSCTTY, TIOCNOTTY, FIONCLEX, FIOCLEX, FICLONE: integer arguments
             return hostSyscall(.ioctl, fd, Int(request), a.long(2))
+        case 0x5452:  // FIOASYNC: an int in
+            return hostSyscall(.ioctl, fd, Int(request), hostArgument(try reading(a[2], 4)))
+        case 0x8905, 0x8008_6601, 0x2:  // SIOCATMARK, FS_IOC_GETFLAGS, FIGETBSZ: an int out
+            return hostSyscall(.ioctl, fd, Int(request), hostArgument(try writing(a[2], 4)))
+        case 0x8910, 0x8913, 0x8915, 0x8917, 0x8919, 0x891B, 0x8921, 0x8927, 0x8933:
+            // SIOCGIFNAME, SIOCGIFFLAGS, SIOCGIFADDR, SIOCGIFDSTADDR, SIOCGIFBRDADDR, SIOCGIFNETMASK,
+            // SIOCGIFMTU, SIOCGIFHWADDR, SIOCGIFINDEX: a struct ifreq (40 bytes) in and out
+            return hostSyscall(.ioctl, fd, Int(request), hostArgument(try writing(a[2], 40)))
+        case 0x8912:  // SIOCGIFCONF: struct ifconf {int length; pointer to ifreqs (NULL: measure)}
+            let conf = try writing(a[2], 16)
+            let length = conf.load(as: Int32.self), buffer = conf.load(fromByteOffset: 8, as: UInt64.self)
+            guard length >= 0 else { throw .invalid }
+            var host = (length, Int32(0), buffer == 0 ? 0 : UInt64(UInt(bitPattern: hostArgument(try writing(buffer, Int(length))))))
+            let r = withUnsafeMutablePointer(to: &host) { hostSyscall(.ioctl, fd, Int(request), hostArgument($0)) }
+            if r >= 0 { conf.storeBytes(of: host.0, as: Int32.self) }
+            return r
         default:
             logUnimplemented("ioctl 0x" + String(request, radix: 16) + " on fd \(fd)")
             return -Int64(ENOTTY)
