@@ -38,15 +38,36 @@ void mimic_signal_bind_thread(uint32_t *exit_request, uint32_t bits) {
     exit_bits = bits;
 }
 
+// The kernel's struct sigaction (not glibc's): glibc's sigaction() refuses the signals its
+// own threads library reserves (32 and 33), which a guest's threads library uses too.
+struct kernel_sigaction {
+    void (*handler)(int, siginfo_t *, void *);
+    unsigned long flags;
+    void (*restorer)(void);
+    uint64_t mask;
+};
+
+// Where a handler returns: the kernel's sigreturn (x86-64 needs one given with SA_RESTORER).
+void mimic_signal_restorer(void);
+__asm__(".text\n"
+        ".globl mimic_signal_restorer\n"
+        ".hidden mimic_signal_restorer\n"
+        ".type mimic_signal_restorer, @function\n"
+        "mimic_signal_restorer:\n"
+        "    mov $15, %eax\n"
+        "    syscall\n");
+
 int mimic_signal_catch(int sig, int flags) {
-    struct sigaction action;
-    memset(&action, 0, sizeof action);
-    action.sa_sigaction = record;
-    // No SA_RESTART: a blocking host call made for the guest returns EINTR, so the run loop
-    // can deliver the signal and decide about restarting as the guest's handler asks.
-    action.sa_flags = SA_SIGINFO | (flags & (SA_NOCLDSTOP | SA_NOCLDWAIT));
-    sigfillset(&action.sa_mask);
-    return sigaction(sig, &action, NULL) == 0 ? 0 : errno;
+    struct kernel_sigaction action = {
+        .handler = record,
+        // No SA_RESTART: a blocking host call made for the guest returns EINTR, so the run
+        // loop can deliver the signal and decide about restarting as the guest's handler asks.
+        .flags = SA_SIGINFO | 0x04000000 /* SA_RESTORER */ | (flags & (SA_NOCLDSTOP | SA_NOCLDWAIT)),
+        .restorer = mimic_signal_restorer,
+        .mask = ~(uint64_t)0,
+    };
+    long r = mimic_host_syscall(13 /* rt_sigaction */, sig, (long)&action, 0, 8, 0, 0);
+    return r == 0 ? 0 : (int)-r;
 }
 
 uint64_t mimic_signal_take_pending(void) {

@@ -30,8 +30,13 @@ extension LinuxProcess {
         group.addressSpaceLock.lock()
         space.memory.lock.lock()
         let pid = fork()
-        space.memory.lock.unlock()
-        group.addressSpaceLock.unlock()
+        if pid == 0 {
+            space.memory.lock.reinitializeInForkedChild()
+            group.addressSpaceLock.reinitializeInForkedChild()
+        } else {
+            space.memory.lock.unlock()
+            group.addressSpaceLock.unlock()
+        }
         if pid < 0 {
             let e = errno
             if gate[0] >= 0 { close(gate[0]); close(gate[1]) }

@@ -75,6 +75,10 @@ public final class Engine {
     static let jumpCacheEntries = 4096
     /// 1 while this engine runs generated code (see `TranslationCache.enterCode`).
     private let inCode: UnsafeMutablePointer<UInt32>
+    /// The blocks this thread has looked up in the shared cache, valid for the cache's
+    /// generation `localGeneration`: found again without the lock.
+    private var localIndex: [UInt64: Int32] = [:]
+    private var localGeneration: UInt64 = 0
     /// `--stats` execution counters; nil without `countExecutions`.
     var counters: ExecutionCounters? { cache.counters }
     /// Chaining and the jump cache are on (off with `-d nochain` and while a debugger steps).
@@ -189,7 +193,7 @@ public final class Engine {
         let traceExec = !options.log.isDisjoint(with: .blockEntry)
         while true {
             if mimic_exit_request(cpu) & UInt32(MIMIC_EXIT_REQ_STOP) != 0 { return stopRequested() }
-            let (index, generation) = withCacheLock { () -> (Int32, UInt64) in
+            let (index, generation) = from.block < 0 ? sharedLookup(cpu.pointee.rip) : withCacheLock { () -> (Int32, UInt64) in
                 let index = block(at: cpu.pointee.rip)
                 let generation = cache.generation
                 if index >= 0, chaining, from.block >= 0, fromGeneration == generation, let source = blocks[Int(from.block)].compiled {
@@ -268,6 +272,25 @@ public final class Engine {
                 index = -1
             }
         }
+    }
+
+    /// The block at `pc` and the cache generation it belongs to: from this thread's own index
+    /// when other threads share the cache (no lock), else as `block(at:)` finds it.
+    @inline(__always)
+    private func sharedLookup(_ pc: UInt64) -> (Int32, UInt64) {
+        guard cache.isShared else { return (block(at: pc), cache.generation) }
+        let generation = cache.generation
+        if generation != localGeneration {
+            localIndex.removeAll(keepingCapacity: true)
+            localGeneration = generation
+        }
+        let key = blockKey(pc)
+        // (Not refilling the jump cache here: only under the lock can no flush clear it at
+        // the same time, leaving a stale entry behind.)
+        if let index = localIndex[key] { return (index, generation) }
+        let (index, now) = withCacheLock { (block(at: pc), cache.generation) }
+        if index >= 0, now == localGeneration { localIndex[key] = index }
+        return (index, now)
     }
 
     /// The stop the caller asked for with MIMIC_EXIT_REQ_STOP (it clears the request).

@@ -44,6 +44,11 @@ final class CorpusProgramTests: XCTestCase {
     func testSignals() throws { try CorpusCheck.compare("signals") }
     func testSigaltstack() throws { try CorpusCheck.compare("sigaltstack") }
     func testAlarm() throws { try CorpusCheck.compare("alarm") }
+    /// Signals into code that makes no system call (stopped through the exit request), and
+    /// to one spinning thread of several.
+    func testSignalsIntoSpinningCode() throws { try CorpusCheck.compare("spin_signals") }
+    /// A thread's exit vs the process's: the main thread leaving first, exit() from a thread.
+    func testThreadExits() throws { try CorpusCheck.compare("thread_exit") }
     func testProcesses() throws { try CorpusCheck.compare("process") }
     func testFileIO() throws { try CorpusCheck.compare("fileio") }
     func testTime() throws { try CorpusCheck.compare("time") }
