@@ -75,6 +75,8 @@ extension BlockTranslator {
             let selector = ir.ldEnv(.i64, .u16, offset: Self.selectorOffset(m == .str ? Int32(MIMIC_SEG_TR) : Int32(MIMIC_SEG_LDTR)))
             write(locate(operand: 0, bytes: operandBytes), selector)
             return .next
+        case .lar, .lsl, .verr, .verw:
+            return liftSegmentCheck(m)
         case .sgdt, .sidt:
             guard case .memory(let mem) = insn[0] else { return raise(MIMIC_EXC_UD) }
             ir.call(SystemHelpers.storeDescriptorTable, [linearAddress(mem), constant(m == .sidt ? 1 : 0)])
@@ -106,6 +108,12 @@ extension BlockTranslator {
             return .next
         case .wrmsr:
             ir.call(SystemHelpers.writeMSR, [])
+            return leaveAfterSystemChange(next: insn.nextAddress)
+        case .lmsw:
+            // CR0 bits 0-3 from the source; PE can be set but not cleared.
+            let cr0 = ir.ldEnv(.i64, .u64, offset: Self.cr0Offset)
+            let low = op(.and, read(locate(operand: 0, bytes: 2)), constant(0xF))
+            ir.call(SystemHelpers.writeControl, [constant(0), op(.or, op(.and, cr0, constant(~UInt64(0xE))), low)])
             return leaveAfterSystemChange(next: insn.nextAddress)
         case .clts:
             let cr0 = ir.ldEnv(.i64, .u64, offset: Self.cr0Offset)
@@ -160,6 +168,32 @@ extension BlockTranslator {
 
     /// IN and OUT with an immediate port or DX; an OUT that stops the machine (debug-exit,
     /// reset) leaves the block with MIMIC_REQ_STOP.
+    /// LAR, LSL (destination register, selector), VERR, VERW (selector): ZF tells whether the
+    /// descriptor passed the checks; LAR and LSL load their result only then.
+    mutating func liftSegmentCheck(_ m: Mnemonic) -> Flow {
+        let check: SegmentCheck
+        switch m {
+        case .lar: check = .accessRights
+        case .lsl: check = .limit
+        case .verr: check = .readable
+        default: check = .writable
+        }
+        let loads = check == .accessRights || check == .limit
+        let selector = read(locate(operand: loads ? 1 : 0, bytes: 2))
+        let result = ir.call(SystemHelpers.checkSegment, [selector, constant(check.rawValue)])
+        let passed = op(.shr, result, constant(63))
+        commit(FlagValues(zf: passed))
+        guard loads else { return .next }
+        let skip = ir.newLabel()
+        ir.brcond(.eq, .i64, passed, zero, skip)
+        let bytes = operandBytes == 2 ? 2 : 4
+        // A 16-bit LAR keeps the access byte only; 32- and 64-bit forms zero-extend.
+        let value = op(.and, result, constant(check == .accessRights && bytes == 2 ? 0xFF00 : 0xFFFF_FFFF))
+        write(locate(operand: 0, bytes: operandBytes), bytes == 2 ? value : zeroExtend(value, from: 4))
+        ir.setLabel(skip)
+        return .next
+    }
+
     mutating func liftPortIO(output: Bool) -> Flow {
         let portOperand = output ? insn[0] : insn[1]
         let dataOperand = output ? insn[1] : insn[0]

@@ -261,11 +261,11 @@ struct BlockTranslator {
         // I/O, far and privileged control transfer, system instructions (LiftSystem.swift).
         case .in, .out, .jmpf, .callf, .retf, .int, .into, .int1, .iret, .sysret,
              .cli, .sti, .lgdt, .sgdt, .lidt, .sidt, .lldt, .sldt, .ltr, .str, .smsw, .invlpg, .swapgs, .clts,
-             .rdmsr, .wrmsr, .wbinvd, .invd:
+             .rdmsr, .wrmsr, .wbinvd, .invd, .lmsw, .lar, .lsl, .verr, .verw:
             return liftSystem(m)
         // Not lifted yet.
-        case .ins, .outs, .sysenter, .sysexit, .rdpmc, .lmsw,
-             .lar, .lsl, .verr, .verw, .rsm, .xgetbv, .xsetbv,
+        case .ins, .outs, .sysenter, .sysexit, .rdpmc,
+             .rsm, .xgetbv, .xsetbv,
              .lss, .lfs, .lgs,
              .fxsave, .fxrstor, .xsave, .xrstor, .xsaveopt, .xsavec, .xsaves, .xrstors, .ldmxcsr, .stmxcsr,
              .monitor, .mwait, .vmcall, .stac, .clac:

@@ -57,6 +57,40 @@ final class MachineExitTests: XCTestCase {
     }
 }
 
+/// LAR, LSL, VERW and LMSW lifted, run on a GDT the image loads (32-bit code, CPL 0).
+final class SegmentCheckInstructionTests: XCTestCase {
+    func testLarLslVerwLmsw() throws {
+        var code: [UInt8] = [0x0F, 0x01, 0x15, 0x40, 0x00, 0x10, 0x00]   // lgdt 0x100040
+        code += [0xB8, 0x08, 0, 0, 0]                                    // mov $0x08, %eax
+        code += [0x0F, 0x02, 0xC8]                                       // lar %eax, %ecx
+        code += [0x0F, 0x03, 0xD0]                                       // lsl %eax, %edx
+        code += [0x0F, 0x94, 0xC3]                                       // setz %bl
+        code += [0x0F, 0x00, 0xE8]                                       // verw %ax (code: not writable)
+        code += [0x0F, 0x94, 0xC7]                                       // setz %bh
+        code += [0xBF, 0x48, 0, 0, 0, 0x0F, 0x02, 0xEF]                  // mov $0x48, %edi; lar %edi, %ebp (past the GDT)
+        code += [0xB8, 0x0B, 0, 0, 0, 0x0F, 0x01, 0xF0]                  // mov $0xB, %eax; lmsw %ax
+        code += [0x0F, 0x01, 0xE6]                                       // smsw %esi
+        code += [0xFA, 0xF4]                                             // cli; hlt
+        code += [UInt8](repeating: 0x90, count: 0x40 - code.count)
+        code += [0x17, 0x00, 0x48, 0x00, 0x10, 0x00]                     // GDTR: limit 0x17, base 0x100048
+        code += [0, 0]
+        func le(_ v: UInt64) -> [UInt8] { withUnsafeBytes(of: v.littleEndian) { Array($0) } }
+        code += le(0) + le(0x00CF_9A00_0000_FFFF) + le(0x00CF_9200_0000_FFFF)
+        for accel in Accel.allCases {
+            let machine = try Machine(memorySize: 4 << 20, serialOutput: CapturedOutput(), serialInput: BufferedInput(""))
+            try PVHLoader.load(bytes: MachineExitTests.image(code), name: "lar", into: machine)
+            let accelerator = TCGAccelerator(accel)
+            XCTAssertEqual(try accelerator.run(machine), .halted, "\(accel)")
+            let g = try XCTUnwrap(accelerator.finalState).gpr
+            XCTAssertEqual(g.rcx, 0x00CF_9A00, "\(accel): LAR, the access rights masked with 0x00FFFF00")
+            XCTAssertEqual(g.rdx, 0xFFFF_FFFF, "\(accel): LSL, the limit scaled by G")
+            XCTAssertEqual(g.rbx & 0xFFFF, 0x0001, "\(accel): ZF after LSL, not after VERW of a code segment")
+            XCTAssertEqual(g.rbp, 0, "\(accel): LAR past the GDT's limit loads nothing")
+            XCTAssertEqual(g.rsi & 0xF, 0xB, "\(accel): LMSW set MP and TS, PE stays")
+        }
+    }
+}
+
 /// Ctrl-C stops a guest spinning inside generated code (chained to itself, touching memory or not).
 final class InterruptionTests: XCTestCase {
     /// `jmp .`: no memory access, no port, one block chained to itself. The exit request the

@@ -186,4 +186,33 @@ final class SegmentationTests: XCTestCase {
         XCTAssertEqual(cpu.rflags, 0x246 | RFLAGS.if)
         XCTAssertEqual(f.fault { () throws(Fault) in try cpu.systemReturn(bytes: 8) }, Fault(13, errorCode: 0), "SYSRET at CPL 3")
     }
+
+    // MARK: LAR, LSL, VERR, VERW
+
+    func testSegmentChecksAtCPL0() throws {
+        let f = Fixture()
+        let cpu = f.cpu
+        XCTAssertEqual(try cpu.checkSegment(0x08, .accessRights), 0x00AF_9A00)
+        XCTAssertEqual(try cpu.checkSegment(0x10, .limit), 0xFFFF_FFFF)
+        XCTAssertEqual(try cpu.checkSegment(0x08, .readable), 0, "code of type 0xA is readable")
+        XCTAssertNil(try cpu.checkSegment(0x08, .writable), "code is never writable")
+        XCTAssertEqual(try cpu.checkSegment(0x10, .writable), 0)
+        XCTAssertEqual(try cpu.checkSegment(0x30, .accessRights), 0x0000_8900, "an available 64-bit TSS")
+        XCTAssertEqual(try cpu.checkSegment(0x30, .limit), 0x67)
+        XCTAssertNil(try cpu.checkSegment(0x30, .readable), "a system descriptor")
+        XCTAssertNil(try cpu.checkSegment(0x00, .accessRights), "the null selector")
+        XCTAssertNil(try cpu.checkSegment(0x48, .limit), "past the GDT's limit: ZF clear, no fault")
+        XCTAssertNil(try cpu.checkSegment(0x13, .accessRights), "RPL 3 above the kernel data's DPL 0")
+        XCTAssertEqual(try cpu.checkSegment(0x40, .accessRights), 0x00CF_1200, "presence is not checked")
+    }
+
+    func testSegmentChecksAtCPL3() throws {
+        let f = Fixture()
+        f.state.pointee.sys.cpl = 3
+        let cpu = f.cpu
+        XCTAssertNil(try cpu.checkSegment(0x08, .accessRights), "DPL 0 is not visible from ring 3")
+        XCTAssertEqual(try cpu.checkSegment(0x2B, .accessRights), 0x00AF_FA00)
+        XCTAssertEqual(try cpu.checkSegment(0x23, .writable), 0)
+        XCTAssertNil(try cpu.checkSegment(0x30, .limit), "the TSS's DPL is 0")
+    }
 }

@@ -103,6 +103,16 @@ enum SystemHelpers {
         }
     }
 
+    /// (selector, SegmentCheck) LAR, LSL, VERR, VERW → bit 63 set when ZF is set, with the value
+    /// the instruction loads in the low 32 bits.
+    static let checkSegment = register("check_segment", 2, returns: true, [.mayRaise]) { cpu, selector, check, _, _ in
+        run(cpu) { s throws(Fault) in
+            guard let check = SegmentCheck(rawValue: check),
+                  let value = try s.checkSegment(UInt16(truncatingIfNeeded: selector), check) else { return 0 }
+            return 1 << 63 | value
+        }
+    }
+
     /// (selector) LLDT.
     static let loadLocalDescriptorTable = register("lldt", 1, returns: false, [.mayRaise]) { cpu, selector, _, _, _ in
         run(cpu) { s throws(Fault) in
