@@ -175,31 +175,51 @@ final class AtomicInstructionTests: XCTestCase {
         }
     }
 
+    /// An FS or GS override adds the segment base before the thunk sees the address (the
+    /// native runner cannot compare this: the host's FS is its own thread pointer).
+    func testASegmentOverrideAddsTheBase() throws {
+        let program = try assemble(["mov eax, 5", "lock xadd qword ptr fs:[8], rax", "lock inc dword ptr gs:[rcx + 4]", "hlt"])
+        for accel in Accel.allCases {
+            let (memory, engine) = try mapped(program, accel: accel)
+            memory.write([40, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 9, 0, 0, 0], at: Self.data + 0x100)
+            engine.cpu.pointee.fs_base = Self.data + 0xF8
+            engine.cpu.pointee.gs_base = Self.data + 0x100
+            engine.cpu.pointee.gpr.1 = 8
+            XCTAssertEqual(engine.run(), .halt, "\(accel)")
+            XCTAssertEqual(engine.cpu.pointee.gpr.0, 40, "\(accel)")
+            XCTAssertEqual(memory.read(16, at: Self.data + 0x100), [45, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 10, 0, 0, 0], "\(accel)")
+        }
+    }
+
     // MARK: Threads
 
     /// Four host threads, each with its own engine and CPU, share one guest memory and run the
-    /// same loop 100,000 times: LOCK INC and LOCK XADD on shared counters, a LOCK CMPXCHG spin
-    /// lock and an XCHG spin lock each guarding a plain increment. With atomicLocks every total
-    /// is exact. Without it (printed, not asserted: a race need not show) the increments lose
-    /// updates and the spin locks admit two threads at once.
+    /// same loop 100,000 times: LOCK INC, LOCK XADD and LOCK ADD on shared counters, a LOCK
+    /// CMPXCHG spin lock and an XCHG spin lock each guarding a plain increment. With atomicLocks
+    /// every total is exact, whether each engine translates for itself or all share one
+    /// translation cache (`Engine(sharing:)`, as a guest's threads do). Without it (printed,
+    /// not asserted: a race need not show) the counters lose updates.
     func testLockedInstructionsAreAtomicAcrossThreads() throws {
         let threads = 4, iterations = 100_000
         let n = UInt64(threads * iterations)
         for accel in Accel.allCases {
-            let totals = try race(threads: threads, iterations: iterations, accel: accel, atomicLocks: true, spinLocks: true)
-            XCTAssertEqual(totals, [n, 3 * n, n & 0xFFFF, n, 2 * n], "\(accel)")
-            print("[atomics] \(threads) threads × \(iterations) under \(accel) with atomicLocks: \(totals)")
+            for sharing in [false, true] {
+                let totals = try race(threads: threads, iterations: iterations, accel: accel, atomicLocks: true, spinLocks: true, sharing: sharing)
+                XCTAssertEqual(totals, [n, 3 * n, n & 0xFFFF, n, 2 * n], "\(accel), sharing translations: \(sharing)")
+                print("[atomics] \(threads) threads × \(iterations) under \(accel)\(sharing ? ", one translation cache" : ""), with atomicLocks: \(totals)")
+            }
         }
         // Without atomicLocks the spin locks could also deadlock (a plain CMPXCHG or XCHG may
         // write a stale 1 back over a release), so only the counters race here.
-        let plain = try race(threads: threads, iterations: iterations, accel: .jit, atomicLocks: false, spinLocks: false)
-        print("[atomics] the counters without atomicLocks under tcg: \(plain.prefix(3)), exact would be \([n, 3 * n, n & 0xFFFF])")
+        let plain = try race(threads: threads, iterations: iterations, accel: .jit, atomicLocks: false, spinLocks: false, sharing: false)
+        print("[atomics] the counters without atomicLocks under tcg: \(plain), exact would be \([n, 3 * n, n & 0xFFFF])")
     }
 
-    /// Runs the loop on `threads` host threads sharing one guest memory; returns the shared
-    /// words: LOCK INC (+1), LOCK XADD (+3), LOCK ADD on a word (+1, modulo 2^16), and with
-    /// `spinLocks` what a LOCK CMPXCHG spin lock guards (+1) and what an XCHG spin lock guards (+2).
-    private func race(threads: Int, iterations: Int, accel: Accel, atomicLocks: Bool, spinLocks: Bool) throws -> [UInt64] {
+    /// Runs the loop on `threads` host threads sharing one guest memory, started together;
+    /// returns the shared words: LOCK INC (+1), LOCK XADD (+3), LOCK ADD on a word (+1, modulo
+    /// 2^16), and with `spinLocks` what a LOCK CMPXCHG spin lock guards (+1) and what an XCHG
+    /// spin lock guards (+2).
+    private func race(threads: Int, iterations: Int, accel: Accel, atomicLocks: Bool, spinLocks: Bool, sharing: Bool) throws -> [UInt64] {
         let locked = spinLocks ? [
             "11:", "xor eax, eax", "mov ecx, 1", "lock cmpxchg dword ptr [rbx + 64], ecx", "jz 12f", "pause", "jmp 11b",
             "12:", "inc qword ptr [rbx + 72]", "mov dword ptr [rbx + 64], 0",
@@ -216,25 +236,27 @@ final class AtomicInstructionTests: XCTestCase {
         var options = EngineOptions()
         options.codeBufferBytes = 1 << 20
         options.atomicLocks = atomicLocks
-        let shared = SharedGuest(memory: memory, options: options)
-        let done = DispatchGroup()
+        var engines: [Engine] = []
+        for _ in 0..<threads {
+            let engine = try sharing && !engines.isEmpty ? Engine(sharing: engines[0]) : Engine(memory: memory, accel: accel, options: options)
+            engine.cpu.pointee.rip = Self.code
+            engine.cpu.pointee.gpr.3 = Self.data
+            engines.append(engine)
+        }
+        let shared = EngineList(engines)
         let stops = StopList(count: threads)
+        let go = DispatchSemaphore(value: 0), done = DispatchGroup()
         for index in 0..<threads {
             done.enter()
             let thread = Thread {
-                defer { done.leave() }
-                do {
-                    let engine = try Engine(memory: shared.memory, accel: accel, options: shared.options)
-                    engine.cpu.pointee.rip = Self.code
-                    engine.cpu.pointee.gpr.3 = Self.data
-                    stops.set(index, engine.run())
-                } catch {
-                    stops.set(index, nil)
-                }
+                go.wait()
+                stops.set(index, shared.engines[index].run())
+                done.leave()
             }
             thread.stackSize = 1 << 22
             thread.start()
         }
+        for _ in 0..<threads { go.signal() }
         done.wait()
         XCTAssertEqual(stops.all, Array(repeating: .halt, count: threads), "every thread halts, under \(accel)")
         let words = memory.read(200, at: Self.data)
@@ -271,18 +293,13 @@ final class AtomicInstructionTests: XCTestCase {
     }
 }
 
-/// What the racing threads share: one guest memory (its own accesses are the guest's, which
-/// the test is about) and the engine options.
-private final class SharedGuest: @unchecked Sendable {
-    let memory: GuestMemory
-    let options: EngineOptions
-    init(memory: GuestMemory, options: EngineOptions) {
-        self.memory = memory
-        self.options = options
-    }
+/// The racing threads' engines, one each: an engine runs on one thread at a time.
+private final class EngineList: @unchecked Sendable {
+    let engines: [Engine]
+    init(_ engines: [Engine]) { self.engines = engines }
 }
 
-/// Each thread's stop reason (nil: its engine could not start).
+/// Each thread's stop reason.
 private final class StopList: @unchecked Sendable {
     private var stops: [StopReason?]
     private let lock = NSLock()
