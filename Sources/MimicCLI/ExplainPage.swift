@@ -50,7 +50,9 @@ struct ExplainPage {
         host machine code, which is kept and run every time the block comes round again. Blocks that jump to each
         other directly are <b>chained</b>: the host code of one jumps straight into the next.</p>
         <p class="intro">Below: the block graph, then the \(hottest.count) blocks that ran most often. In each table a row is
-        one guest instruction, and across the row you see what it became at each stage. Point at a row to highlight it.</p>
+        one guest instruction, and across the row you see what it became at each stage. Point at a row to highlight it.
+        An empty cell after optimization means the optimizer removed that work or merged it into a later instruction
+        (a comparison's flags, for example, are often computed only by the branch that reads them).</p>
 
         """
         out += "<h2>The blocks and how they connect</h2>\n" + graph + "\n"
@@ -176,12 +178,17 @@ struct ExplainPage {
     body { font-family: sans-serif; margin: 2em; max-width: 1500px; color: #222; }
     p.intro { max-width: 60em; line-height: 1.4; }
     p.legend, p.facts { color: #444; }
-    table.stages { border-collapse: collapse; width: 100%; margin-bottom: 2em; }
+    table.stages { border-collapse: collapse; width: 100%; margin-bottom: 2em; table-layout: fixed; }
     table.stages th { background: #e8eef7; text-align: left; padding: 6px; vertical-align: top; border: 1px solid #ccd; }
-    table.stages td { border: 1px solid #dde; padding: 2px 6px; vertical-align: top; width: 25%; }
+    table.stages th:nth-child(1) { width: 20%; }
+    table.stages th:nth-child(2), table.stages th:nth-child(3) { width: 23%; }
+    table.stages th:nth-child(4) { width: 34%; }
+    table.stages td { border: 1px solid #dde; padding: 2px 6px; vertical-align: top; overflow-x: auto; }
     table.stages tr.insn:nth-child(even) td { background: #fafafa; }
     table.stages tr:hover td { background: #fff3c4; }
-    td.guest { font-family: monospace; white-space: pre; }
+    td.guest { font-family: monospace; white-space: pre-wrap; }
+    td.guest small { font-family: sans-serif; }
+    td:last-child pre { white-space: pre; }
     span.addr { color: #888; }
     pre { margin: 0; font-size: 12px; white-space: pre-wrap; }
     pre.stats { background: #f4f4f4; padding: 8px; display: inline-block; }
