@@ -34,6 +34,19 @@ final class SyscallSurfaceTests: XCTestCase {
     func testProcSelfMapsAuxvExe() throws { try SurfaceCheck.compare("procself", arguments: ["one", "two words", ""]) }
     func testCopiesMemfdLocksClocks() throws { try SurfaceCheck.compare("filecopy") }
 
+    /// No vDSO under Mimic (its code would be the host kernel's): AT_SYSINFO_EHDR is absent,
+    /// and glibc's clock functions fall back to the system calls, which work.
+    func testNoVDSOAndClocksBySystemCall() throws {
+        for linkage in SurfaceCheck.Linkage.allCases {
+            let binary = try SurfaceCheck.build("vdso", linkage)
+            for accel in SurfaceCheck.accels {
+                let outcome = try CorpusMimic.run(binary, accel: accel, SurfaceCheck.invocation())
+                XCTAssertEqual(outcome.stdoutText, "AT_SYSINFO_EHDR: absent\nclocks work: 1, agree: 1\ngetcpu works: 1\n", "\(linkage), \(accel)")
+                XCTAssertEqual(outcome.termination, .exited(0))
+            }
+        }
+    }
+
     // MARK: Starting dynamic programs
 
     /// `mimic run /lib64/ld-linux-x86-64.so.2 PROGRAM`: the loader run as the program loads
