@@ -165,7 +165,14 @@ public struct Inspection {
         guard let stats else { return }
         let text = reports.map { stats == .json ? $0.json : $0.text }.joined()
         fflush(stdout)
-        FileHandle.standardError.write(Data(text.utf8))
+        // Not FileHandle: its write traps when the guest has closed descriptor 2 (xz does
+        // before exiting); then there is nowhere to print to.
+        var bytes = Array(text.utf8)[...]
+        while !bytes.isEmpty {
+            let written = bytes.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+            if written <= 0 { break }
+            bytes = bytes.dropFirst(written)
+        }
     }
 }
 
