@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Introspection
 import LinuxUser
 import TCG
 
@@ -59,8 +60,10 @@ public struct RunCommand: ParsableCommand {
         } catch {
             fail(error.message, status: error.status)
         }
-        if inspected.stats != nil {
-            process.beforeExit = { [engine = process.engine] in inspected.printStatistics([engine.statisticsReport]) }
+        // The process ends with _exit: the -D file's buffered lines are written here.
+        process.beforeExit = { [engine = process.engine] in
+            inspected.printStatistics([engine.statisticsReport])
+            Log.sink.flush()
         }
         process.run()
     }
