@@ -1,4 +1,5 @@
 import CCPU
+import Introspection
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -118,6 +119,7 @@ extension LinuxProcess {
             for p in cArguments { free(p) }
             for p in cEnvironment { free(p) }
         }
+        Log.sink.flush()  // the -D file's buffered lines; the new program appends after them
         Glibc.execve(program, cArguments, cEnvironment)
         throw Errno(errno)
     }
