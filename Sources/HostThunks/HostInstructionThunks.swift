@@ -26,10 +26,11 @@ import X86
 ///     fxrstor [C + x87]        ; x87/MMX instructions
 ///     stmxcsr [rsp - 16] ; ldmxcsr [C + mxcsr]  ; instructions that use MXCSR
 ///     movdqu xmmN, [C + xmm[N]] ... ; mov gprN, [C + gpr[N]] ...
-///     push [C + flags] ; popfq ; if it reads EFLAGS or leaves some status flags alone
+///     push [C + flags] ; popfq ; if it reads EFLAGS
 ///     <the instruction>        ; LOCK kept: a locked read-modify-write is atomic on the host
 ///     mov [C + gpr[N]], gprN ... ; movdqu [C + xmm[N]], xmmN ...
 ///     pushfq ; pop T ; and T, status flags ; mov [C + flags], T   ; if it writes EFLAGS
+///                              ; (or T with the flags it keeps from [C + flags])
 ///     stmxcsr [C + mxcsr] ; ldmxcsr [rsp - 16]  /  fxsave [C + x87] ; fninit
 ///     add rsp, 16 ; pop callee-saved ; ret
 public final class HostInstructionThunks: @unchecked Sendable {
@@ -114,6 +115,8 @@ struct ThunkPlan {
     var usesMXCSR: Bool
     var readsFlags: Bool
     var writesFlags: Bool
+    /// Status flags that a flag-writing instruction leaves alone (see `keptFlags(_:)`).
+    var keptFlags: Int32 = 0
     /// The instruction writes its memory operand (a locked read-modify-write or XCHG): an
     /// out-of-range access is then a write fault.
     var writesMemory = false
@@ -185,8 +188,9 @@ struct ThunkPlan {
         self.xmms = xmms.sorted()
         usesX87 = x87
         usesMXCSR = ThunkPlan.usesMXCSR(insn.mnemonic)
-        readsFlags = insn.mnemonic == .fcmovcc || ThunkPlan.keepsOrReadsFlags(insn.mnemonic)
+        readsFlags = insn.mnemonic == .fcmovcc || ThunkPlan.readsFlags(insn.mnemonic)
         writesFlags = ThunkPlan.writesFlags(insn.mnemonic)
+        keptFlags = ThunkPlan.keptFlags(insn.mnemonic)
         writesMemory = atomic
         if let bytes = memoryBytes {
             // An operand of unstated size (FNSTENV, FNSAVE, ...) is checked as the largest, 512.
@@ -217,13 +221,24 @@ struct ThunkPlan {
             || m == .fxsave64 || m == .fxrstor64
     }
 
-    /// Integer instructions that read CF (ADC, SBB) or leave some status flags as they were
-    /// (INC, DEC: CF; BTS, BTR, BTC: all but CF; CMPXCHG8B/16B: all but ZF): the thunk loads
-    /// the guest's flags into the host's first, so what it captures after is exact.
-    static func keepsOrReadsFlags(_ m: Mnemonic) -> Bool {
+    /// Integer instructions whose result depends on the flags (ADC and SBB read CF), and BTS,
+    /// BTR and BTC, whose OF SF AF PF the SDM leaves undefined: the thunk loads the guest's
+    /// flags into the host's first, so what it captures after is the host's own behaviour.
+    static func readsFlags(_ m: Mnemonic) -> Bool {
         switch m {
-        case .adc, .sbb, .inc, .dec, .bts, .btr, .btc, .cmpxchg8b, .cmpxchg16b: true
+        case .adc, .sbb, .bts, .btr, .btc: true
         default: false
+        }
+    }
+
+    /// The status flags an instruction leaves as they were, all others it writes being defined:
+    /// INC and DEC keep CF, CMPXCHG8B/16B keep all but ZF. The thunk merges them from the guest's
+    /// flags after the instruction (cheaper than loading the host's flags with POPFQ first).
+    static func keptFlags(_ m: Mnemonic) -> Int32 {
+        switch m {
+        case .inc, .dec: 0x1
+        case .cmpxchg8b, .cmpxchg16b: statusFlags & ~0x40
+        default: 0
         }
     }
 
@@ -249,7 +264,7 @@ struct ThunkPlan {
     }
 
     /// Instructions that write the status flags (all six: those they do not set they clear, or
-    /// keep when `keepsOrReadsFlags` loaded them).
+    /// keep as `readsFlags(_:)` and `keptFlags(_:)` say).
     static func writesFlags(_ m: Mnemonic) -> Bool {
         switch m {
         case .ucomiss, .ucomisd, .comiss, .comisd, .ptest, .pcmpestri, .pcmpestrm, .pcmpistri, .pcmpistrm,
@@ -331,7 +346,13 @@ struct ThunkPlan {
         if writesFlags {
             e.pushFlags()
             e.pop(t)
-            e.alu(.and, .b64, t, imm: ThunkPlan.statusFlags)
+            e.alu(.and, .b64, t, imm: ThunkPlan.statusFlags & ~keptFlags)
+            if keptFlags != 0 {
+                // A is free once the instruction has run.
+                e.mov(.b64, a, Mem(c, ThunkPlan.flagsOffset))
+                e.alu(.and, .b64, a, imm: keptFlags)
+                e.alu(.or, .b64, t, a)
+            }
             e.mov(.b64, Mem(c, ThunkPlan.flagsOffset), t)
         }
         if usesMXCSR {
