@@ -41,8 +41,8 @@ public final class LinuxProcess {
     var clearChildTID: UInt64 = 0
     /// The system call that just returned EINTR (delivery decides whether it restarts).
     var interruptedSyscall: UInt64?
-    /// Runs when the program exits (`--stats` prints there).
-    public var beforeExit: (() -> Void)?
+    /// Runs when the program exits, with its status (`--stats` prints there; gdb is told).
+    public var beforeExit: ((_ status: Int32) -> Void)?
 
     /// Loads `program` and prepares its first instruction; nothing runs yet.
     /// `arguments[0]` is what the program sees as argv[0].
@@ -135,22 +135,29 @@ public final class LinuxProcess {
                 deliverSignals()
                 continue
             }
-            switch engine.run() {
-            case .syscall:
-                serviceSyscall()
-            case .exception(vector: Int(MIMIC_EXC_STOP), _, _):
-                // A host signal arrived while guest code ran: deliver it below.
-                mimic_clear_exit_request(cpu, UInt32(MIMIC_EXIT_REQ_STOP))
-            case .exception(let vector, let errorCode, let address):
-                Log.exception(vector: vector, errorCode: errorCode, pc: cpu.pointee.rip, faultAddress: vector == Int(MIMIC_EXC_PF) ? address : nil)
-                raiseFault(vector: vector, errorCode: errorCode, address: address)
-            case .halt:
-                // HLT is privileged: user mode gets #GP at the instruction.
-                cpu.pointee.rip -= 1
-                raiseFault(vector: Int(MIMIC_EXC_GP), errorCode: 0, address: 0)
-            }
-            deliverSignals()
+            serve(engine.run())
         }
+    }
+
+    /// Serves what stopped the engine as the kernel would: a system call, a fault (the guest's
+    /// signal), a host signal; then delivers pending signals. The gdb stub, which runs the
+    /// engine itself, calls this too.
+    public func serve(_ stop: StopReason) {
+        switch stop {
+        case .syscall:
+            serviceSyscall()
+        case .exception(vector: Int(MIMIC_EXC_STOP), _, _):
+            // A host signal arrived while guest code ran: deliver it below.
+            mimic_clear_exit_request(cpu, UInt32(MIMIC_EXIT_REQ_STOP))
+        case .exception(let vector, let errorCode, let address):
+            Log.exception(vector: vector, errorCode: errorCode, pc: cpu.pointee.rip, faultAddress: vector == Int(MIMIC_EXC_PF) ? address : nil)
+            raiseFault(vector: vector, errorCode: errorCode, address: address)
+        case .halt:
+            // HLT is privileged: user mode gets #GP at the instruction.
+            cpu.pointee.rip -= 1
+            raiseFault(vector: Int(MIMIC_EXC_GP), errorCode: 0, address: 0)
+        }
+        deliverSignals()
     }
 
     func serviceSyscall() {
@@ -179,7 +186,7 @@ public final class LinuxProcess {
 
     /// Exits the process with `status` (exit_group), as Linux does: no cleanup in Mimic.
     func exitProcess(_ status: Int32) -> Never {
-        beforeExit?()
+        beforeExit?(status & 0xFF)
         _exit(status & 0xFF)
     }
 

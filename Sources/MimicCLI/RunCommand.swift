@@ -60,10 +60,27 @@ public struct RunCommand: ParsableCommand {
         } catch {
             fail(error.message, status: error.status)
         }
+        let server = try inspected.debugServer()
         // The process ends with _exit: the -D file's buffered lines are written here.
-        process.beforeExit = { [engine = process.engine] in
+        process.beforeExit = { [engine = process.engine] status in
             inspected.printStatistics([engine.statisticsReport])
             Log.sink.flush()
+            server?.reportExit(status)
+        }
+        if let server {
+            // -g: the stub runs the guest; system calls and signals are served between stops.
+            // A guest that dies of a signal takes Mimic with it, so gdb sees the connection close.
+            let target = EngineDebugTarget(engine: process.engine) { stop in
+                process.serve(stop)
+                return nil
+            }
+            switch try inspected.runDebugged(target, server: server) {
+            case .exited(let status): Foundation.exit(status)
+            case .killed:
+                FileHandle.standardError.write(Data("mimic: killed by gdb\n".utf8))
+                Foundation.exit(137)
+            case .signal(let signal): Foundation.exit(128 + signal)
+            }
         }
         process.run()
     }
