@@ -1,11 +1,14 @@
+import CCPU
 import IR
 import X86
 
-/// MOVS, CMPS, STOS, LODS, SCAS, with REP/REPE/REPNE as a loop inside the block. The source is
-/// DS:rSI (the segment may be overridden), the destination ES:rDI; rSI, rDI and rCX are used at
-/// the address size and step by the operand size, backwards when DF is set.
+/// MOVS, CMPS, STOS, LODS, SCAS, and in system mode INS and OUTS (the port in DX), with
+/// REP/REPE/REPNE as a loop inside the block. The source is DS:rSI (the segment may be
+/// overridden), the destination ES:rDI; rSI, rDI and rCX are used at the address size and step
+/// by the operand size, backwards when DF is set.
 extension BlockTranslator {
     mutating func liftString(_ m: Mnemonic) -> Flow {
+        if m == .ins || m == .outs, !isSystem { return raise(MIMIC_EXC_UD) }
         let addressWidth = mode == .protected32 || insn.addressBytes == 4 ? 4 : 8
         let repeated = insn.prefixes.contains(.rep) || insn.prefixes.contains(.repne)
         guard repeated else {
@@ -30,7 +33,8 @@ extension BlockTranslator {
 
     /// One iteration, without the count.
     private mutating func stringStep(_ m: Mnemonic, addressWidth a: Int) {
-        let w = operandBytes
+        // Port I/O moves at most a doubleword.
+        let w = m == .ins || m == .outs ? min(operandBytes, 4) : operandBytes
         // +w, or -w when DF = 1.
         let step = op(.sub, constant(UInt64(w)), op(.shl, X86Globals.df, UInt64(w.trailingZeroBitCount + 1)))
         let sourceIndex = readGPR(number: 6, bytes: a)
@@ -47,6 +51,20 @@ extension BlockTranslator {
         case .lods:
             writeGPR(number: 0, bytes: w, load(source, bytes: w))
             advance(6, by: step, addressWidth: a)
+        case .ins:
+            // The I/O permission check (in the helper) comes before the store.
+            let value = ir.call(SystemHelpers.portIn, [readGPR(number: 2, bytes: 2), constant(UInt64(w))])
+            store(destinationIndex, bytes: w, value)
+            advance(7, by: step, addressWidth: a)
+        case .outs:
+            let value = load(source, bytes: w)
+            let stop = ir.call(SystemHelpers.portOut, [readGPR(number: 2, bytes: 2), constant(UInt64(w)), value])
+            advance(6, by: step, addressWidth: a)
+            // A device stopped the machine (debug-exit): the run ends after this element.
+            let goOn = ir.newLabel()
+            ir.brcond(.eq, .i64, stop, zero, goOn)
+            _ = request(MIMIC_REQ_STOP)
+            ir.setLabel(goOn)
         case .cmps:
             let x = load(source, bytes: w)
             let y = load(destinationIndex, bytes: w)

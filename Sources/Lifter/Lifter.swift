@@ -218,7 +218,7 @@ struct BlockTranslator {
         case .xlat:
             return liftTranslateByte()
 
-        case .movs, .cmps, .stos, .lods, .scas:
+        case .movs, .cmps, .stos, .lods, .scas, .ins, .outs:
             return liftString(m)
 
         case .jmp:
@@ -264,7 +264,7 @@ struct BlockTranslator {
              .rdmsr, .wrmsr, .wbinvd, .invd, .lmsw, .lar, .lsl, .verr, .verw:
             return liftSystem(m)
         // Not lifted yet.
-        case .ins, .outs, .sysenter, .sysexit, .rdpmc,
+        case .sysenter, .sysexit, .rdpmc,
              .rsm, .xgetbv, .xsetbv,
              .lss, .lfs, .lgs,
              .fxsave, .fxrstor, .xsave, .xrstor, .xsaveopt, .xsavec, .xsaves, .xrstors, .ldmxcsr, .stmxcsr,

@@ -91,6 +91,37 @@ final class SegmentCheckInstructionTests: XCTestCase {
     }
 }
 
+/// INS and OUTS with REP: bytes from memory to the UART, words from an unclaimed port (all
+/// ones) to memory, and OUTS to debug-exit ending the run (32-bit code, CPL 0).
+final class StringPortIOTests: XCTestCase {
+    func testRepOutsbRepInswAndOutsToDebugExit() throws {
+        var code: [UInt8] = [0xFC]                                       // cld
+        code += [0xBA, 0xF8, 0x03, 0, 0]                                 // mov $0x3F8, %edx
+        code += [0xBE, 0x40, 0x00, 0x10, 0x00]                           // mov $0x100040, %esi
+        code += [0xB9, 0x05, 0, 0, 0, 0xF3, 0x6E]                        // mov $5, %ecx; rep outsb
+        code += [0xBA, 0x80, 0, 0, 0]                                    // mov $0x80, %edx
+        code += [0xBF, 0x80, 0x00, 0x10, 0x00]                           // mov $0x100080, %edi
+        code += [0xB9, 0x02, 0, 0, 0, 0xF3, 0x66, 0x6D]                  // mov $2, %ecx; rep insw
+        code += [0xBA, 0xF4, 0, 0, 0, 0x6F]                              // mov $0xF4, %edx; outsl (the 0x2A after "hello")
+        code += [0xEB, 0xFE]                                             // jmp .
+        code += [UInt8](repeating: 0x90, count: 0x40 - code.count)
+        code += Array("hello".utf8) + [0x2A, 0, 0, 0]
+        for accel in Accel.allCases {
+            let output = CapturedOutput()
+            let machine = try Machine(memorySize: 4 << 20, serialOutput: output, serialInput: BufferedInput(""))
+            try PVHLoader.load(bytes: MachineExitTests.image(code), name: "string I/O", into: machine)
+            let accelerator = TCGAccelerator(accel)
+            XCTAssertEqual(try accelerator.run(machine), .debugExit(value: 0x2A), "\(accel)")
+            XCTAssertEqual(output.text, "hello", "\(accel)")
+            XCTAssertEqual(try machine.ram.load(UInt32.self, at: 0x10_0080), 0xFFFF_FFFF, "\(accel): two words of all ones")
+            let g = try XCTUnwrap(accelerator.finalState).gpr
+            XCTAssertEqual(g.rsi, 0x10_0049, "\(accel): past \"hello\" and the doubleword")
+            XCTAssertEqual(g.rdi, 0x10_0084, "\(accel)")
+            XCTAssertEqual(g.rcx, 0, "\(accel)")
+        }
+    }
+}
+
 /// Ctrl-C stops a guest spinning inside generated code (chained to itself, touching memory or not).
 final class InterruptionTests: XCTestCase {
     /// `jmp .`: no memory access, no port, one block chained to itself. The exit request the
