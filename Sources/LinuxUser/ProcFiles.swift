@@ -51,7 +51,9 @@ extension LinuxProcess {
     func procFileContents(_ file: ProcFile) throws(Errno) -> [UInt8] {
         switch file {
         case .maps:
-            return Array(space.mappings.map(LinuxProcess.mapsLine).joined().utf8)
+            // Other threads may map and unmap meanwhile: a consistent snapshot of the list.
+            let mappings = group.addressSpaceLock.withLock { space.mappings }
+            return Array(mappings.map(LinuxProcess.mapsLine).joined().utf8)
         case .auxv:
             var words: [UInt64] = []
             for (type, value) in initialStack.auxiliaryVector.entries { words += [type.rawValue, value] }

@@ -307,7 +307,7 @@ extension LinuxProcess {
         case .mlock, .munlock, .mlock2:
             let start = AddressSpace.pageDown(a[0])
             guard let end = AddressSpace.pageUp(a[0] &+ a[1]), end >= start, end <= space.size,
-                  space.isFullyMapped(start, end) else { throw Errno(ENOMEM) }
+                  group.addressSpaceLock.withLock({ space.isFullyMapped(start, end) }) else { throw Errno(ENOMEM) }
             return hostSyscall(call, hostArgument(space.host(start)), Int(end - start), a.long(2))
         case .mlockall, .munlockall:
             // Locking Mimic's whole reservation is not what the guest asks for; its pages are
