@@ -54,7 +54,7 @@ enum CorpusBuilder {
 enum CorpusCheck {
     /// Runs `program` (a Programs/ name) with each toolchain and accelerator; fails once per
     /// mismatch with the difference.
-    static func compare(_ program: String, arguments: [String] = [], stdin: [UInt8]? = nil, timeout: Double = 120,
+    static func compare(_ program: String, arguments: [String] = [], stdin: [UInt8]? = nil, timeout: Double = 300,
                         accels: [String] = CorpusMimic.accels(defaults: ["tcg", "interp"]),
                         file: StaticString = #filePath, line: UInt = #line) throws {
         let toolchains = CorpusToolchain.available
