@@ -16,14 +16,7 @@ final class BootInspectionTests: XCTestCase {
         let finished = DispatchSemaphore(value: 0)
         nonisolated(unsafe) var status: Int32 = 0
         Thread.detachNewThread {
-            do {
-                var command = try MimicCommand.parseAsRoot(InspectionOptions.expandingStatsFormat(arguments))
-                try command.run()
-            } catch let exit as ExitCode {
-                status = exit.rawValue
-            } catch {
-                status = -1
-            }
+            status = MimicInProcess.exitStatus(arguments)
             finished.signal()
         }
         return { finished.wait(timeout: .now() + 120) == .success ? status : nil }
@@ -111,7 +104,7 @@ final class BootInspectionTests: XCTestCase {
     func testStatsJSONCountsGuestInstructionsUnderTCGAndInterp() throws {
         var counts: [Int] = []
         for accel in ["tcg", "interp"] {
-            let (text, status) = try InspectionCommandTests.runCapturingStandardError(
+            let (text, status) = try MimicInProcess.capturing(2, 
                 ["boot", "--accel", accel, "--stats=json", "--append", "n=20", GuestImageBuild.path("fib")])
             XCTAssertEqual(status, 1, text)
             let line = try XCTUnwrap(text.split(separator: "\n").first { $0.hasPrefix("{") }, text)

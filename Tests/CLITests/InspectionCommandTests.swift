@@ -6,34 +6,8 @@ import XCTest
 /// The inspection options as a user gives them: `-d`, `-dfilter`, `--stats[=json]`, `-g` with
 /// the real gdb, and `mimic explain`.
 final class InspectionCommandTests: XCTestCase {
-    /// Runs `arguments` in-process with standard error captured; returns the error text and
-    /// the exit code the command would end with.
-    static func runCapturingStandardError(_ arguments: [String]) throws -> (stderr: String, status: Int32) {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("mimic-stderr-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        fflush(stderr)
-        let saved = dup(2)
-        let file = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        dup2(file, 2)
-        close(file)
-        var status: Int32 = 0
-        do {
-            var command = try MimicCommand.parseAsRoot(InspectionOptions.expandingStatsFormat(arguments))
-            try command.run()
-        } catch let exit as ExitCode {
-            status = exit.rawValue
-        } catch {
-            status = -1
-        }
-        fflush(stdout)
-        fflush(stderr)
-        dup2(saved, 2)
-        close(saved)
-        return (try String(contentsOfFile: path, encoding: .utf8), status)
-    }
-
     func testStatsJSONHasPlausibleCounts() throws {
-        let (text, status) = try Self.runCapturingStandardError(["demo", "--accel", "tcg", "--stats=json"])
+        let (text, status) = try MimicInProcess.capturing(2, ["demo", "--accel", "tcg", "--stats=json"])
         XCTAssertEqual(status, 0, text)
         let line = try XCTUnwrap(text.split(separator: "\n").first { $0.hasPrefix("{") }, text)
         let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
@@ -50,17 +24,17 @@ final class InspectionCommandTests: XCTestCase {
     }
 
     func testStatsTextIsForPeople() throws {
-        let (text, status) = try Self.runCapturingStandardError(["demo", "--accel", "interp", "--stats"])
+        let (text, status) = try MimicInProcess.capturing(2, ["demo", "--accel", "interp", "--stats"])
         XCTAssertEqual(status, 0, text)
         XCTAssertTrue(text.contains("Statistics: interp"), text)
         XCTAssertTrue(text.contains("blocks translated"), text)
     }
 
     func testBadLogItemsAndFiltersExitWithStatus2() throws {
-        let (item, itemStatus) = try Self.runCapturingStandardError(["demo", "--accel", "tcg", "-d", "in_asm,nonsense"])
+        let (item, itemStatus) = try MimicInProcess.capturing(2, ["demo", "--accel", "tcg", "-d", "in_asm,nonsense"])
         XCTAssertEqual(itemStatus, 2)
         XCTAssertTrue(item.contains("unknown log item 'nonsense'") && item.contains("out_asm"), item)
-        let (filter, filterStatus) = try Self.runCapturingStandardError(["demo", "--accel", "tcg", "-d", "in_asm", "-dfilter", "0x10000+zz"])
+        let (filter, filterStatus) = try MimicInProcess.capturing(2, ["demo", "--accel", "tcg", "-d", "in_asm", "-dfilter", "0x10000+zz"])
         XCTAssertEqual(filterStatus, 2)
         XCTAssertTrue(filter.contains("bad -dfilter range '0x10000+zz'"), filter)
     }
@@ -75,7 +49,7 @@ final class InspectionCommandTests: XCTestCase {
     func testExplainWritesASelfContainedPage() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("explain-\(getpid()).html").path
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let (text, status) = try Self.runCapturingStandardError(["explain", "--html", path, "demo"])
+        let (text, status) = try MimicInProcess.capturing(2, ["explain", "--html", path, "demo"])
         XCTAssertEqual(status, 0, text)
         let html = try String(contentsOfFile: path, encoding: .utf8)
         XCTAssertTrue(html.hasPrefix("<!DOCTYPE html>"))
