@@ -45,6 +45,10 @@ struct BlockCompiler {
     var currentPC: UInt64
     /// Dead-operand bits of the op being compiled.
     var deadMask: UInt8 = 0
+    /// The index of the op being compiled.
+    var opIndex = 0
+    /// The ALU instruction whose status flags the host's RFLAGS still hold (Lower+Flags.swift).
+    var hostFlags: HostFlagsSource?
 
     enum Stub {
         /// A guest memory access out of bounds: #PF with the address in `address`.
@@ -106,6 +110,7 @@ struct BlockCompiler {
         for index in block.insts.indices {
             let inst = block.insts[index]
             deadMask = liveness.deadMask[index]
+            opIndex = index
             lower(inst)
             alloc.unlockAll()
         }

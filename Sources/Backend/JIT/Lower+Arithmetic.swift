@@ -20,6 +20,7 @@ extension BlockCompiler {
         case .reg(let rb): asm.alu(op, w, rd, rb)
         case .imm(let v): asm.alu(op, w, rd, imm: v)
         }
+        hostFlags = HostFlagsSource(op: op, inst: inst, width: w, opIndex: opIndex, offset: asm.offset)
         finish(inst, rd)
     }
 
@@ -77,8 +78,11 @@ extension BlockCompiler {
         finish(inst, rd)
     }
 
-    /// (d0, d1) = the double-width product: one-operand MUL/IMUL, rdx:rax = rax * b.
+    /// (d0, d1) = the double-width product: one-operand MUL/IMUL, rdx:rax = rax * b. When
+    /// nothing reads the high half (the guest's flags of IMUL r, r/m are dead), the low half is
+    /// the same signed or unsigned: a two-operand IMUL in any registers.
     mutating func lowerMulWide(_ inst: Inst, signed: Bool) {
+        if outputDead(1) || inst.d1.isNone { return lowerMul(inst) }
         alloc.useFixed(inst.a0, .rax, clobbered: true, dies: dies(0), &asm)
         alloc.evict(.rdx, &asm)
         alloc.locked.insert(.rdx)

@@ -5,6 +5,21 @@ import IR
 extension BlockCompiler {
     mutating func lowerFlags(_ inst: Inst) {
         let w = Width(rawValue: inst.aux & 3)!
+        if let source = hostFlags, source.opIndex == opIndex - 1, source.offset == asm.offset, source.sets(inst, w, alloc) {
+            // The ALU op just before computed the same thing and nothing has run since: its
+            // flags are still in RFLAGS (a spill for the result's register is a MOV).
+            let t = inst.a0
+            let rd: GPR
+            if dies(0), !alloc.isConst(t), let r = alloc.reg[Int(t.index)] {
+                alloc.locked.insert(r)
+                rd = r
+            } else {
+                rd = alloc.allocate(&asm)
+            }
+            readHostFlags(into: rd, keep: inst.op == .flagsLogic ? StatusFlags.all & ~StatusFlags.af : StatusFlags.all)
+            finish(inst, rd)
+            return
+        }
         let rd = resultStarting(with: 0, inst)
         switch inst.op {
         case .flagsLogic:
@@ -37,5 +52,44 @@ extension BlockCompiler {
         asm.pushFlags()
         asm.pop(rd)
         asm.alu(.and, .b32, rd, imm: Int32(keep))
+    }
+}
+
+/// An ALU instruction just emitted, for a flags op that asks for the flags it set.
+struct HostFlagsSource {
+    var op: ALUOp
+    var a0: Temp, a1: Temp, d0: Temp
+    var width: Width
+    /// The op's index in the block and where its host instruction ends.
+    var opIndex: Int
+    var offset: Int
+
+    init(op: ALUOp, inst: Inst, width: Width, opIndex: Int, offset: Int) {
+        self.op = op
+        a0 = inst.a0
+        a1 = inst.a1
+        d0 = inst.d0
+        self.width = width
+        self.opIndex = opIndex
+        self.offset = offset
+    }
+
+    /// Whether `inst`, a flags op at width `w`, asks for the flags this instruction set: ADD's
+    /// of the same operands in either order, SUB's of the same ones in the same order, or the
+    /// result of AND, OR or XOR (whose CF and OF are 0, and AF undefined, as the op's).
+    func sets(_ inst: Inst, _ w: Width, _ alloc: RegisterAllocator) -> Bool {
+        guard w == width else { return false }
+        let mask: UInt64 = width == .b32 ? 0xFFFF_FFFF : ~0
+        func same(_ x: Temp, _ y: Temp) -> Bool {
+            x == y || (alloc.isConst(x) && alloc.isConst(y) && alloc.constValue(x) & mask == alloc.constValue(y) & mask)
+        }
+        // An op that overwrote one of its own inputs: the flags op's input is the new value.
+        if inst.op != .flagsLogic, d0 == a0 || d0 == a1 { return false }
+        switch inst.op {
+        case .flagsAdd: return op == .add && ((same(inst.a0, a0) && same(inst.a1, a1)) || (same(inst.a0, a1) && same(inst.a1, a0)))
+        case .flagsSub: return op == .sub && same(inst.a0, a0) && same(inst.a1, a1)
+        case .flagsLogic: return (op == .and || op == .or || op == .xor) && inst.a0 == d0
+        default: return false
+        }
     }
 }
