@@ -23,14 +23,15 @@ enum FlagLiveness {
     /// How far ahead to look.
     static let window = 16
 
-    /// The flags that the code at `pc` writes before reading; `fetch` decodes an instruction
-    /// or returns nil where the code cannot be read.
-    static func deadFlags(at pc: UInt64, fetch: (UInt64) -> Instruction?) -> FlagSet {
+    /// The flags that the code at `pc` writes before reading; `decode` decodes the instruction
+    /// at an address into its second argument, or returns false where the code cannot be read.
+    static func deadFlags(at pc: UInt64, decode: (UInt64, inout Instruction) -> Bool) -> FlagSet {
         var undecided = FlagSet.all
         var dead: FlagSet = []
         var address = pc
+        var insn = Instruction(mnemonic: .nop, address: pc, length: 0)
         for _ in 0..<window {
-            guard !undecided.isEmpty, let insn = fetch(address) else { break }
+            guard !undecided.isEmpty, decode(address, &insn) else { break }
             guard let effect = effect(of: insn) else { break }
             undecided.subtract(effect.reads)
             dead.formUnion(undecided.intersection(effect.writes))

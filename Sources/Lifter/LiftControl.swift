@@ -19,10 +19,10 @@ extension BlockTranslator {
     }
 
     /// Per goto_tb slot, the globals (the flags) that the successor overwrites before reading.
-    func globalsDeadInSuccessors(fetch: (UInt64) -> Instruction?) -> (UInt64, UInt64) {
+    func globalsDeadInSuccessors(decode: (UInt64, inout Instruction) -> Bool) -> (UInt64, UInt64) {
         func dead(_ target: UInt64?, _ conflict: Bool) -> UInt64 {
             guard let target, !conflict else { return 0 }
-            return FlagLiveness.globalMask(FlagLiveness.deadFlags(at: target, fetch: fetch))
+            return FlagLiveness.globalMask(FlagLiveness.deadFlags(at: target, decode: decode))
         }
         return (dead(chainedTargets.0, slotConflict.0), dead(chainedTargets.1, slotConflict.1))
     }

@@ -44,17 +44,12 @@ public struct Lifter: Sendable {
             let offset = Int(address &- codeAddress)
             return decoder.decode(UnsafeRawBufferPointer(rebasing: code[offset...]), address: address, into: &insn)
         }
-        let fetch = { (address: UInt64) -> Instruction? in
-            guard address >= codeAddress, address < end else { return nil }
-            let offset = Int(address &- codeAddress)
-            return decoder.decode(UnsafeRawBufferPointer(rebasing: code[offset...]), address: address)
-        }
         let bytes = { (address: UInt64, count: Int) -> [UInt8] in
             Array(code[Int(address &- codeAddress)..<Int(address &- codeAddress) + count])
         }
         return translate(pc: pc, fetchLimit: pc >= codeAddress && pc <= end ? end : pc,
                          maxInstructions: maxInstructions, keepInstructions: keepInstructions,
-                         decode: decode, fetch: fetch, bytes: bytes)
+                         decode: decode, bytes: bytes)
     }
 
     /// Translates the block at `pc` from `code`, which starts at `pc`.
@@ -74,15 +69,14 @@ public struct Lifter: Sendable {
             return true
         }
         return translate(pc: pc, fetchLimit: fetchLimit, maxInstructions: maxInstructions, keepInstructions: keepInstructions,
-                         decode: decode, fetch: fetch, bytes: bytes)
+                         decode: decode, bytes: bytes)
     }
 
-    /// `decode` decodes the instruction at an address into the translator's own (no copy of
-    /// the large `Instruction` per guest instruction); `fetch` is the same for the look at the
-    /// successors.
+    /// `decode` decodes the instruction at an address into the given one (the translator's
+    /// own: no copy of the large `Instruction` per guest instruction), or returns false where
+    /// the bytes ran out.
     func translate(pc: UInt64, fetchLimit: UInt64, maxInstructions: Int, keepInstructions: Bool,
-                   decode: (UInt64, inout Instruction) -> Bool, fetch: (UInt64) -> Instruction?,
-                   bytes: ((UInt64, Int) -> [UInt8])?) -> LiftedBlock {
+                   decode: (UInt64, inout Instruction) -> Bool, bytes: ((UInt64, Int) -> [UInt8])?) -> LiftedBlock {
         var t = BlockTranslator(ir: IRBlock(layout: X86Globals.layout, guestPC: pc),
                                 insn: Instruction(mnemonic: .nop, address: pc, length: 0), mode: mode, options: options)
         var kept: [Instruction]? = keepInstructions ? [] : nil
@@ -114,7 +108,7 @@ public struct Lifter: Sendable {
             }
             if flow == .end { break }
         }
-        t.ir.deadAtChainedExit = t.globalsDeadInSuccessors(fetch: fetch)
+        t.ir.deadAtChainedExit = t.globalsDeadInSuccessors(decode: decode)
         return LiftedBlock(ir: t.ir, instructionCount: count, endAddress: address, instructions: kept)
     }
 }
