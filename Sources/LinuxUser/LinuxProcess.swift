@@ -212,12 +212,10 @@ public final class LinuxProcess {
         return path
     }
 
-    /// Where the host finds guest path `path`: under the sysroot when it exists there.
+    /// Where the host finds guest path `path`: under the sysroot when it exists there (links
+    /// resolved inside it, see SysrootPaths).
     static func hostPath(_ path: String, sysroot: String?) -> String {
-        guard let sysroot, path.hasPrefix("/") else { return path }
-        let candidate = sysroot + path
-        var st = stat()
-        return lstat(candidate, &st) == 0 ? candidate : path
+        SysrootPaths.resolve(path, sysroot: sysroot)
     }
 
     /// The main thread's stack size: RLIMIT_STACK within [128 KiB, 256 MiB], 8 MiB if unlimited.

@@ -158,7 +158,11 @@ public enum ProgramLoader {
             }
             if first < end { finalAccess.append((first, end, access)) }
             previous = (end, access)
-            space.record(GuestMapping(start: start, end: end, access: access, offset: fileStart, name: name))
+            // The pages holding file bytes map the file; whole pages of bss past them are
+            // anonymous memory, as /proc/PID/maps shows them.
+            let fileBacked = ph.fileSize == 0 ? start : min(AddressSpace.pageUp(ph.virtualAddress + bias + ph.fileSize)!, end)
+            if fileBacked > start { space.record(GuestMapping(start: start, end: fileBacked, access: access, offset: fileStart, name: name)) }
+            if end > fileBacked { space.record(GuestMapping(start: fileBacked, end: end, access: access)) }
         }
         for range in finalAccess { space.setFreshAccess(range.start, range.end - range.start, range.access) }
 

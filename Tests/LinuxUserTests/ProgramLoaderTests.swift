@@ -44,7 +44,8 @@ final class ProgramLoaderTests: XCTestCase {
         XCTAssertEqual(space.memory.access(at: 0x405000), [])
         XCTAssertEqual(space.memory.read(1, at: 0x401000), [0xC3])
         XCTAssertEqual(space.memory.read(4, at: 0x402010), [0, 0, 0, 0], "bss is zero")
-        XCTAssertEqual(space.mappings.map(\.start), [0x400000, 0x402000])
+        XCTAssertEqual(space.mappings.map(\.start), [0x400000, 0x402000, 0x403000])
+        XCTAssertEqual(space.mappings.map(\.name), ["test", "test", ""], "whole bss pages are anonymous, as Linux maps them")
         XCTAssertFalse(image.executableStack)
     }
 

@@ -59,12 +59,17 @@ final class SyscallSurfaceTests: XCTestCase {
     }
 
     /// `-L DIR`: the interpreter a program names is looked up under the sysroot first. The
-    /// program's PT_INTERP names a loader that exists only there.
+    /// program's PT_INTERP names a loader that exists only there, as an absolute link (as in a
+    /// Debian sysroot) to the copy of the host's loader, also only there.
     func testInterpreterFoundUnderSysroot() throws {
         let loader = try SurfaceCheck.hostLoader()
         let sysroot = try CorpusFiles.makeDirectory("sysroot")
-        try FileManager.default.createDirectory(at: sysroot.appendingPathComponent("opt/mimic"), withIntermediateDirectories: true)
-        try FileManager.default.copyItem(atPath: loader, toPath: sysroot.appendingPathComponent("opt/mimic/ld-test.so").path)
+        try FileManager.default.createDirectory(at: sysroot.appendingPathComponent("opt/mimic/real"), withIntermediateDirectories: true)
+        // The file itself: the host's path is a link whose absolute target the sysroot lacks.
+        let loaderFile = URL(fileURLWithPath: loader).resolvingSymlinksInPath().path
+        try FileManager.default.copyItem(atPath: loaderFile, toPath: sysroot.appendingPathComponent("opt/mimic/real/ld.so").path)
+        try FileManager.default.createSymbolicLink(atPath: sysroot.appendingPathComponent("opt/mimic/ld-test.so").path,
+                                                   withDestinationPath: "/opt/mimic/real/ld.so")
         let binary = try SurfaceCheck.build("filecopy", .dynamic, variant: "sysroot-interp",
                                             extraFlags: ["-Wl,--dynamic-linker=/opt/mimic/ld-test.so"])
         let plain = try SurfaceCheck.build("filecopy", .dynamic)
