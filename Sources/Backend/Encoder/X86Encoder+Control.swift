@@ -35,6 +35,7 @@ extension X86Encoder {
     /// Jcc to a label: rel8 (70+cc) when the label is behind and near, or when `short` is asked
     /// for a forward label known to be near; else rel32 (0F 80+cc).
     public mutating func jcc(_ cc: ConditionCode, _ label: Label, short: Bool = false) {
+        flagsKeepingCount += 1
         branch(label, short: short, rel8Opcode: 0x70 | UInt32(cc.rawValue), rel32Opcode: 0x0F80 | UInt32(cc.rawValue))
     }
 

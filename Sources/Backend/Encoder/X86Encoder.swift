@@ -8,6 +8,9 @@ public struct X86Encoder {
     public internal(set) var bytes: [UInt8]
     /// The number of host instructions emitted (padding included).
     public internal(set) var instructionCount = 0
+    /// How many of them leave RFLAGS alone by definition: MOV, MOVZX/MOVSX/MOVSXD, and a Jcc
+    /// to a label. When both counts grew by the same amount, the flags are those of before.
+    public internal(set) var flagsKeepingCount = 0
     /// The absolute address `bytes[0]` will run at; `jmp(absolute:)` and `call(absolute:)` encode
     /// their rel32 against it.
     public var origin: UInt

@@ -20,7 +20,7 @@ extension BlockCompiler {
         case .reg(let rb): asm.alu(op, w, rd, rb)
         case .imm(let v): asm.alu(op, w, rd, imm: v)
         }
-        hostFlags = HostFlagsSource(op: op, inst: inst, width: w, opIndex: opIndex, offset: asm.offset)
+        hostFlags = HostFlagsSource(op: op, a0: inst.a0, a1: inst.a1, d0: inst.d0, width: w, opIndex: opIndex, asm)
         finish(inst, rd)
     }
 

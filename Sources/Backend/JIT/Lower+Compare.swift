@@ -30,11 +30,21 @@ extension BlockCompiler {
         let w = width(inst.type)
         let ra = use(a)
         let isTest = cond == .tsteq || cond == .tstne
+        var cmp = !isTest
         switch operand(b, inst.type) {
         case .reg(let rb): if isTest { asm.test(w, ra, rb) } else { asm.alu(.cmp, w, ra, rb) }
         case .imm(let v):
-            if isTest { asm.test(w, ra, imm: v) } else if v == 0, cond == .eq || cond == .ne { asm.test(w, ra, ra) } else { asm.alu(.cmp, w, ra, imm: v) }
+            if isTest {
+                asm.test(w, ra, imm: v)
+            } else if v == 0, cond == .eq || cond == .ne {
+                asm.test(w, ra, ra)
+                cmp = false
+            } else {
+                asm.alu(.cmp, w, ra, imm: v)
+            }
         }
+        // CMP sets SUB's flags: a flags op of the same SUB after the branch may read them.
+        hostFlags = cmp ? HostFlagsSource(op: .sub, a0: a, a1: b, d0: .none, width: w, opIndex: opIndex, asm) : nil
         return Self.conditionCode(cond)
     }
 

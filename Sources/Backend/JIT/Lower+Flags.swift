@@ -5,9 +5,10 @@ import IR
 extension BlockCompiler {
     mutating func lowerFlags(_ inst: Inst) {
         let w = Width(rawValue: inst.aux & 3)!
-        if let source = hostFlags, source.opIndex == opIndex - 1, source.offset == asm.offset, source.sets(inst, w, alloc) {
-            // The ALU op just before computed the same thing and nothing has run since: its
-            // flags are still in RFLAGS (a spill for the result's register is a MOV).
+        if let source = hostFlags, source.sets(inst, w, alloc), hostStillHolds(source) {
+            // An ALU op or compare just before computed the same thing, and only MOVs (and the
+            // branch of a compare) ran since: its flags are still in RFLAGS. A spill for the
+            // result's register is a MOV too.
             let t = inst.a0
             let rd: GPR
             if dies(0), !alloc.isConst(t), let r = alloc.reg[Int(t.index)] {
@@ -47,6 +48,24 @@ extension BlockCompiler {
         finish(inst, rd)
     }
 
+    /// Whether RFLAGS still hold `source`'s flags: every host instruction since kept them, and
+    /// every op between is a MOV (or the compare's own brcond) that leaves its operands alone,
+    /// with no label where other paths come in.
+    func hostStillHolds(_ source: HostFlagsSource) -> Bool {
+        guard asm.instructionCount - source.instructions == asm.flagsKeepingCount - source.kept else { return false }
+        var i = source.opIndex + 1
+        while i < opIndex {
+            let between = block.insts[i]
+            switch between.op {
+            case .insnStart: break
+            case .mov: if source.reads(between.d0) { return false }
+            default: return false
+            }
+            i += 1
+        }
+        return true
+    }
+
     /// rd = the host's RFLAGS & keep.
     private mutating func readHostFlags(into rd: GPR, keep: UInt64) {
         asm.pushFlags()
@@ -60,19 +79,24 @@ struct HostFlagsSource {
     var op: ALUOp
     var a0: Temp, a1: Temp, d0: Temp
     var width: Width
-    /// The op's index in the block and where its host instruction ends.
+    /// The op's index in the block, and the encoder's counts after its host instruction.
     var opIndex: Int
-    var offset: Int
+    var instructions: Int
+    var kept: Int
 
-    init(op: ALUOp, inst: Inst, width: Width, opIndex: Int, offset: Int) {
+    init(op: ALUOp, a0: Temp, a1: Temp, d0: Temp, width: Width, opIndex: Int, _ asm: X86Encoder) {
         self.op = op
-        a0 = inst.a0
-        a1 = inst.a1
-        d0 = inst.d0
+        self.a0 = a0
+        self.a1 = a1
+        self.d0 = d0
         self.width = width
         self.opIndex = opIndex
-        self.offset = offset
+        instructions = asm.instructionCount
+        kept = asm.flagsKeepingCount
     }
+
+    /// Whether a write to `t` changes what this instruction's flags were computed from.
+    func reads(_ t: Temp) -> Bool { t == a0 || t == a1 || t == d0 }
 
     /// Whether `inst`, a flags op at width `w`, asks for the flags this instruction set: ADD's
     /// of the same operands in either order, SUB's of the same ones in the same order, or the
