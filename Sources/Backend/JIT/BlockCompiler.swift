@@ -49,6 +49,8 @@ struct BlockCompiler {
     var opIndex = 0
     /// The ALU instruction whose status flags the host's RFLAGS still hold (Lower+Flags.swift).
     var hostFlags: HostFlagsSource?
+    /// Per label entered only from its brcond: the compare whose flags hold where it is bound.
+    var hostFlagsAtLabel: [HostFlagsSource?]
 
     enum Stub {
         /// A guest memory access out of bounds: #PF with the address in `address`.
@@ -73,6 +75,7 @@ struct BlockCompiler {
         programCounterOffset = Int32(block.layout.globals[block.layout.programCounter].offset)
         onlyEnteredFromItsBranch = BlockCompiler.labelsEnteredFromOneBranch(block)
         registersAtBranch = Array(repeating: nil, count: block.labelCount)
+        hostFlagsAtLabel = Array(repeating: nil, count: block.labelCount)
         for _ in 0..<block.labelCount { labels.append(asm.newLabel()) }
     }
 
@@ -232,9 +235,16 @@ struct BlockCompiler {
         case .insnStart:
             currentPC = UInt64(bitPattern: inst.imm)
             hostToGuest.append((UInt32(asm.offset), currentPC))
-        case .setLabel: lowerSetLabel(inst)
+        case .setLabel:
+            lowerSetLabel(inst)
+            hostFlags = hostFlagsAtLabel[Int(inst.imm)].map { $0.resumed(at: opIndex, asm) }
         case .br: lowerBr(inst)
-        case .brcond: lowerBrcond(inst)
+        case .brcond:
+            lowerBrcond(inst)
+            // The jump keeps the compare's flags into a label nothing else enters.
+            if onlyEnteredFromItsBranch[Int(inst.imm)], let source = hostFlags, hostStillHolds(source) {
+                hostFlagsAtLabel[Int(inst.imm)] = source
+            }
         case .gotoTB: lowerGotoTB(inst)
         case .exitTB: lowerExitTB(inst)
         case .lookupAndGoto: lowerLookupAndGoto(inst)

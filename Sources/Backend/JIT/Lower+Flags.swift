@@ -95,6 +95,16 @@ struct HostFlagsSource {
         kept = asm.flagsKeepingCount
     }
 
+    /// The same flags where a label only its branch enters is bound (op `index`): nothing of
+    /// the fall-through path in between runs on the way there.
+    func resumed(at index: Int, _ asm: X86Encoder) -> HostFlagsSource {
+        var source = self
+        source.opIndex = index
+        source.instructions = asm.instructionCount
+        source.kept = asm.flagsKeepingCount
+        return source
+    }
+
     /// Whether a write to `t` changes what this instruction's flags were computed from.
     func reads(_ t: Temp) -> Bool { t == a0 || t == a1 || t == d0 }
 
