@@ -1,8 +1,8 @@
 import Foundation
 
-/// A dynamically linked program of the Linux distribution as a benchmark row: `mimic run` and
-/// qemu-x86_64 load it through its own ld.so and the host's libraries, so start-up translates
-/// the loader, libc and (for python3) the interpreter's own start-up code before any work.
+/// A program of the Linux distribution as a benchmark row. A dynamically linked one is loaded
+/// by `mimic run` and qemu-x86_64 through its own ld.so and the host's libraries, so start-up
+/// translates the loader, libc and (for python3) the interpreter's own start-up code first.
 struct BenchProgram: Equatable {
     /// The executable's name in /usr/bin or /bin (never a PATH wrapper such as pyenv's shims).
     var executable: String
@@ -73,6 +73,13 @@ extension BenchSuite {
         ]), full: 200_000, quick: 20_000),
         program("xz-6", BenchProgram(executable: "xz", package: "xz-utils", arguments: ["-6", "-T1", "-c", "{input}"],
                                      readsInput: true), full: 2_000_000, quick: 200_000),
+        // Issue 4's CPU-bound busybox runs (busybox-static: one static binary, no ld.so).
+        program("busybox-sha256sum", BenchProgram(executable: "busybox", package: "busybox-static",
+                                                  arguments: ["sha256sum", "{input}"], readsInput: true),
+                full: 32_000_000, quick: 2_000_000),
+        program("busybox-gzip", BenchProgram(executable: "busybox", package: "busybox-static",
+                                             arguments: ["gzip", "-c", "{input}"], readsInput: true),
+                full: 16_000_000, quick: 1_000_000),
     ]
 
     private static func program(_ name: String, _ program: BenchProgram, full: UInt64, quick: UInt64,

@@ -62,7 +62,8 @@ final class BenchProgramTests: XCTestCase {
     }
 
     func testSelectingPrograms() {
-        XCTAssertEqual(BenchSuite.selectPrograms(nil).map(\.name), ["python3-startup", "python3-loop", "lua-loop", "sqlite3-query", "xz-6"])
+        XCTAssertEqual(BenchSuite.selectPrograms(nil).map(\.name), ["python3-startup", "python3-loop", "lua-loop", "sqlite3-query", "xz-6",
+                                                                     "busybox-sha256sum", "busybox-gzip"])
         XCTAssertEqual(BenchSuite.selectPrograms(nil, quick: true).map(\.name), ["python3-startup"])
         XCTAssertEqual(BenchSuite.selectPrograms("python3*").map(\.name), ["python3-startup", "python3-loop"])
         XCTAssertEqual(BenchSuite.selectPrograms("fib"), [])
