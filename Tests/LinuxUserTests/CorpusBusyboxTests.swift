@@ -61,7 +61,9 @@ final class CorpusBusyboxTests: XCTestCase {
             ("here documents and read", "cat <<EOF > input.txt\nalpha 1\nbeta 2\ngamma 3\nEOF\nwhile read name value; do echo \"$value:$name\"; done < input.txt; wc -l < input.txt"),
             ("subshells and status", #"(cd / && pwd); pwd | grep -c /; false; echo "status $?"; (exit 7); echo "subshell $?"; x=$(echo inner; exit 3); echo "$x $?"; ! true; echo "negated $?""#),
             ("redirections", #"echo out; echo err >&2; { echo grouped; echo more >&2; } 2>&1 | tr a-z A-Z; exec 3>fd3.txt; echo via3 >&3; exec 3>&-; cat fd3.txt"#),
-            ("background and wait", #"(sleep 0.2; echo late) & echo early; wait; echo "waited $?"; sleep 5 & kill $!; wait $!; echo "killed $?""#),
+            // The shell reports a killed job ("Terminated") only when the job dies while it
+            // waits, which is a race natively too: that report is kept out of the comparison.
+            ("background and wait", #"(sleep 0.2; echo late) & echo early; wait; echo "waited $?"; { sleep 5 & kill $!; wait $!; echo "killed $?"; } 2>/dev/null"#),
             ("traps", #"trap 'echo got USR1' USR1; kill -USR1 $$; trap 'echo exiting' EXIT; echo body"#),
             ("exit status", "echo going; exit 3"),
             ("killed by signal", "echo dying; kill -TERM $$; echo not reached"),
