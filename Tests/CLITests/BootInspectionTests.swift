@@ -22,25 +22,8 @@ final class BootInspectionTests: XCTestCase {
         return { finished.wait(timeout: .now() + 120) == .success ? status : nil }
     }
 
-    /// Runs gdb in batch mode on `image`'s symbols against 127.0.0.1:`port`; returns its output.
-    func gdb(_ image: String, port: UInt16, _ commands: [String]) throws -> String {
-        let gdb = Process()
-        gdb.executableURL = URL(fileURLWithPath: "/usr/bin/gdb")
-        gdb.arguments = ["-nx", "-batch", "-ex", "set pagination off", "-ex", "target remote 127.0.0.1:\(port)"]
-            + commands.flatMap { ["-ex", $0] } + [image]
-        let output = Pipe()
-        gdb.standardOutput = output
-        gdb.standardError = output
-        try gdb.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        gdb.waitUntilExit()
-        return text
-    }
-
     func requireGDB() throws {
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/gdb") else {
-            throw XCTSkip("gdb is not installed (Debian package gdb)")
-        }
+        if let reason = GDBBatch.unavailableReason { throw XCTSkip(reason) }
     }
 
     /// Under kvm: a breakpoint in ring-0 code (syscall_dispatch, where the runtime serves the
@@ -53,7 +36,7 @@ final class BootInspectionTests: XCTestCase {
         let port = InspectionCommandTests.freePort()
         let status = startMimic(["boot", "--accel", "kvm", "-g", String(port), "-S", image])
         Thread.sleep(forTimeInterval: 0.5)
-        let text = try gdb(image, port: port, [
+        let text = try GDBBatch.run(port: port, symbols: image, [
             "print/x $pc",
             "break syscall_dispatch", "continue",
             "print/x $pc", "print $rdi", "print $cs",
@@ -79,7 +62,7 @@ final class BootInspectionTests: XCTestCase {
         let port = InspectionCommandTests.freePort()
         let status = startMimic(["boot", "--accel", "tcg", "-g", String(port), "-S", "--append", "n=10", image])
         Thread.sleep(forTimeInterval: 0.5)
-        let text = try gdb(image, port: port, [
+        let text = try GDBBatch.run(port: port, symbols: image, [
             "break workload_run", "continue",
             "print $rdi", "print $cs",
             "stepi", "print/x $pc",

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MimicCLI
+import TestSupport
 import XCTest
 
 /// The inspection options as a user gives them: `-d`, `-dfilter`, `--stats[=json]`, `-g` with
@@ -80,9 +81,7 @@ final class InspectionCommandTests: XCTestCase {
     }
 
     func testRealGDBBreaksStepsAndContinuesTheDemo() throws {
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/gdb") else {
-            throw XCTSkip("gdb is not installed (Debian package gdb)")
-        }
+        if let reason = GDBBatch.unavailableReason { throw XCTSkip(reason) }
         let port = Self.freePort()
         let finished = DispatchSemaphore(value: 0)
         nonisolated(unsafe) var demoError: Error?
@@ -98,22 +97,24 @@ final class InspectionCommandTests: XCTestCase {
         Thread.sleep(forTimeInterval: 0.3)
         // The sieve: 0x10013 xor eax,eax; 0x10015 mov ebx,2; 0x1001a cmp rbx,rsi (outer loop);
         // 0x10025 inc rax (a prime was found).
-        let gdb = Process()
-        gdb.executableURL = URL(fileURLWithPath: "/usr/bin/gdb")
-        gdb.arguments = ["-nx", "-batch", "-ex", "set pagination off", "-ex", "target remote 127.0.0.1:\(port)",
-                         "-ex", "print/x $pc",
-                         "-ex", "break *0x10015", "-ex", "continue",
-                         "-ex", "print/x $rsi", "-ex", "print/x $rax",
-                         "-ex", "stepi", "-ex", "print/x $pc", "-ex", "print $rbx",
-                         "-ex", "delete", "-ex", "hbreak *0x10025", "-ex", "continue", "-ex", "print $rbx",
-                         "-ex", "set var $rbx = 2", "-ex", "print $eflags",
-                         "-ex", "delete", "-ex", "continue"]
-        let output = Pipe()
-        gdb.standardOutput = output
-        gdb.standardError = output
-        try gdb.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        gdb.waitUntilExit()
+        let text = try GDBBatch.run(port: port, [
+            "print/x $pc",
+            "break *0x10015",
+            "continue",
+            "print/x $rsi",
+            "print/x $rax",
+            "stepi",
+            "print/x $pc",
+            "print $rbx",
+            "delete",
+            "hbreak *0x10025",
+            "continue",
+            "print $rbx",
+            "set var $rbx = 2",
+            "print $eflags",
+            "delete",
+            "continue",
+        ])
         XCTAssertEqual(finished.wait(timeout: .now() + 60), .success, text)
         XCTAssertNil(demoError, "the demo must still compute the right count: \(String(describing: demoError))\n\(text)")
         XCTAssertTrue(text.contains("$1 = 0x10000"), text)
