@@ -1,6 +1,7 @@
 import CCPU
 import CLinuxUser
 import IR
+import Introspection
 import TCG
 #if canImport(Glibc)
 import Glibc
@@ -13,6 +14,10 @@ final class ThreadGroup {
     let addressSpaceLock = Lock(recursive: true)
     private let lock = Lock()
     private var live = 1
+    /// For `--stats` over every thread: the engines of the threads that run (from the first
+    /// clone on, with the host thread each runs on), and the counts of those that exited.
+    private var engines: [(thread: pthread_t, engine: Engine)] = []
+    private var exitedCounts: [Statistics] = []
 
     func threadStarted() { lock.withLock { live += 1 } }
 
@@ -20,7 +25,34 @@ final class ThreadGroup {
     func threadExited() -> Int { lock.withLock { live -= 1; return live } }
 
     /// After fork only the calling thread exists in the child.
-    func forked() { lock.withLock { live = 1 } }
+    func forked() {
+        lock.withLock {
+            live = 1
+            engines.removeAll { pthread_equal($0.thread, pthread_self()) == 0 }
+        }
+    }
+
+    /// `engine` runs the calling host thread's guest thread (once is enough).
+    func register(_ engine: Engine) {
+        lock.withLock {
+            guard !engines.contains(where: { $0.engine === engine }) else { return }
+            engines.append((pthread_self(), engine))
+        }
+    }
+
+    /// `engine`'s thread exited: what it counted is kept.
+    func unregister(_ engine: Engine) {
+        lock.withLock {
+            guard let i = engines.firstIndex(where: { $0.engine === engine }) else { return }
+            exitedCounts.append(engines.remove(at: i).engine.statistics)
+        }
+    }
+
+    /// What each thread's engine counted, exited threads included; empty while the process
+    /// never had a second thread.
+    var countsOfAllThreads: [Statistics] {
+        lock.withLock { exitedCounts + engines.map(\.engine.statistics) }
+    }
 
     /// Where the main thread waits when it exits before the others (Linux keeps the process,
     /// and its exit status is the last thread's): every signal blocked, so the host delivers
@@ -56,6 +88,7 @@ extension LinuxProcess {
         guard flags & LinuxProcess.cloneVM != 0, flags & LinuxProcess.cloneSighand != 0 else { throw .invalid }
         // From the first thread on, locked instructions must be atomic on the host.
         engine.enableAtomicLocks()
+        group.register(engine)
         let childEngine: Engine
         do {
             childEngine = try Engine(sharing: engine)
@@ -107,12 +140,21 @@ extension LinuxProcess {
     /// process ends with the last thread, with that thread's status.
     func exitThread(_ status: Int32) -> Int64? {
         if group.threadExited() == 0 { exitProcess(status) }
+        group.unregister(engine)
         if clearChildTID != 0, (try? store(UInt32(0), at: clearChildTID)) != nil {
             let word = space.memory.base + Int(clearChildTID)
             _ = hostSyscall(.futex, Int(bitPattern: word), 1, Int(Int32.max))  // FUTEX_WAKE
         }
         threadExited = true
         return nil
+    }
+}
+
+extension LinuxProcess {
+    /// `--stats` at exit: every thread's counts summed (see `Engine.statisticsReport(threads:)`).
+    public var statisticsReport: StatsReport {
+        let counts = group.countsOfAllThreads
+        return engine.statisticsReport(threads: counts.isEmpty ? [engine.statistics] : counts)
     }
 }
 
@@ -139,6 +181,7 @@ private final class ThreadStart {
         let me = Int32(truncatingIfNeeded: hostSyscall(.gettid))
         if flags & LinuxProcess.cloneParentSetTID != 0 { try? child.store(me, at: parentTID) }
         if flags & LinuxProcess.cloneChildSetTID != 0 { try? child.store(me, at: childTID) }
+        child.group.register(child.engine)
         child.bindSignalsToThisThread()
         tid = me
         sem_post(&ready)

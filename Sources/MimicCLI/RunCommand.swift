@@ -62,8 +62,9 @@ public struct RunCommand: ParsableCommand {
         }
         let server = try inspected.debugServer()
         // The process ends with _exit: the -D file's buffered lines are written here.
-        process.beforeExit = { [engine = process.engine] status in
-            inspected.printStatistics([engine.statisticsReport])
+        // --stats counts every thread's engine, the exited threads' too.
+        process.beforeExit = { [unowned process] status in
+            inspected.printStatistics([process.statisticsReport])
             Log.sink.flush()
             server?.reportExit(status)
         }

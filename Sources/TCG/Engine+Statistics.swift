@@ -1,8 +1,19 @@
 /// `--stats` for a TCG run: the engine's counters, and with `countExecutions` what ran.
 extension Engine {
-    public var statisticsReport: StatsReport {
-        let s = statistics
+    public var statisticsReport: StatsReport { statisticsReport(threads: [statistics]) }
+
+    /// The report over the engines of a guest's threads, `threads` being what each counted
+    /// (this one's included, and those of threads that exited): their counts are summed. What
+    /// ran (`countExecutions`) is counted in the translations they share, so it is every
+    /// thread's already. With more than one thread the report says how many it sums.
+    public func statisticsReport(threads: [Statistics]) -> StatsReport {
+        var s = Statistics()
+        for counted in threads { s.add(counted) }
+        s.flushes = statistics.flushes
         var report = StatsReport(title: accel.rawValue)
+        if threads.count > 1 {
+            report.add("threads", "threads (counts summed over all that ran, exited ones too)", threads.count)
+        }
         report.add("blocks_translated", "blocks translated", s.blocksTranslated)
         report.add("guest_instructions_translated", "guest instructions translated", s.instructionsTranslated)
         let translationNanoseconds = s.translationNanoseconds - (counters?.measuringNanoseconds ?? 0)

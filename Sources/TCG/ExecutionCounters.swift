@@ -1,4 +1,5 @@
 import Backend
+import CCPU
 import IR
 
 /// `--stats` counting of what runs: generated code and the interpreter count executed blocks,
@@ -23,11 +24,12 @@ final class ExecutionCounters {
     /// Time spent in that second compilation, which is not translation time.
     private(set) var measuringNanoseconds: UInt64 = 0
 
-    /// The helper generated code calls to count: it adds one to the counter at its argument.
+    /// The helper generated code calls to count: it adds one to the counter at its argument,
+    /// atomically, as the guest's threads run the same blocks.
     static let countHelper: Int = Helpers.register(Helper(
         name: "count",
         function: { _, counter, _, _, _ in
-            UnsafeMutablePointer<UInt64>(bitPattern: UInt(counter))!.pointee &+= 1
+            mimic_atomic_add64(UnsafeMutablePointer<UInt64>(bitPattern: UInt(counter))!, 1)
             return 0
         },
         argumentCount: 1, returnsValue: false, flags: .pure))
@@ -86,11 +88,13 @@ final class ExecutionCounters {
     }
 
     /// Adds the counting calls to `ir`: one at the block's start, one before each helper call,
-    /// each goto_tb and each indirect jump. Returns the block's own counter and the IR as it
+    /// each goto_tb and each indirect jump. Returns the block's own counter (`counter`, when
+    /// given: a cold block's, which its compiled form goes on counting in) and the IR as it
     /// was (for measuring).
-    func instrument(_ ir: inout IRBlock, instructions: Int) -> (executions: UnsafePointer<UInt64>, uncounted: IRBlock) {
+    func instrument(_ ir: inout IRBlock, instructions: Int, counter: UnsafeMutablePointer<UInt64>? = nil)
+        -> (executions: UnsafeMutablePointer<UInt64>, uncounted: IRBlock) {
         let uncounted = ir
-        let executions = newBlockCounter(instructions: instructions)
+        let executions = counter ?? newBlockCounter(instructions: instructions)
         var insts: [Inst] = []
         insts.reserveCapacity(ir.insts.count + 8)
         func count(_ counter: UnsafeMutablePointer<UInt64>) {
@@ -109,7 +113,7 @@ final class ExecutionCounters {
             insts.append(inst)
         }
         ir.insts = insts
-        return (UnsafePointer(executions), uncounted)
+        return (executions, uncounted)
     }
 
     /// Host bytes and instructions of `ir` compiled without counting calls.

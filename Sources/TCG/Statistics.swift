@@ -20,6 +20,21 @@ public struct Statistics: Sendable {
     /// Exits through a goto_tb that was not chained yet (or, under the interpreter, whose
     /// successor was not the remembered one): the rest of the goto_tb jumps were chained.
     public var unchainedExits = 0
+
+    /// Adds what another engine counted (another thread of the same guest); `flushes`, which
+    /// counts the shared cache's, stays as it is.
+    public mutating func add(_ other: Statistics) {
+        blocksTranslated += other.blocksTranslated
+        instructionsTranslated += other.instructionsTranslated
+        translationNanoseconds += other.translationNanoseconds
+        entries += other.entries
+        chainsPatched += other.chainsPatched
+        jumpCacheMisses += other.jumpCacheMisses
+        codeInvalidations += other.codeInvalidations
+        hostBytes += other.hostBytes
+        hostInstructions += other.hostInstructions
+        unchainedExits += other.unchainedExits
+    }
 }
 
 /// The monotonic clock, for timing translation and runs.
