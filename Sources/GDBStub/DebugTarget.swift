@@ -17,6 +17,59 @@ public protocol DebugTarget: AnyObject {
     func resume(interrupted: () -> Bool) -> DebugStop
     /// gdb is gone (detached or disconnected): forget its breakpoints; the guest runs on.
     func detach()
+
+    /// The guest's threads by the ids gdb shows (a Linux process: its thread ids); by default
+    /// one thread, 1, whose registers are `readRegisters()`'s.
+    var threadIDs: [Int] { get }
+    /// `thread`'s registers; nil when there is no such thread (any more).
+    func readRegisters(thread: Int) -> DebugRegisters?
+    /// False when there is no such thread.
+    func writeRegisters(_ registers: DebugRegisters, thread: Int) -> Bool
+    /// Runs the threads as `actions` says until one of them stops (all-stop: then every thread
+    /// is stopped), or until `interrupted()` returns true. Returns the stop and the thread it
+    /// is about.
+    func run(_ actions: ResumeActions, interrupted: () -> Bool) -> (stop: DebugStop, thread: Int)
+}
+
+/// What gdb asks each thread to do when it resumes the guest (`vCont`).
+public struct ResumeActions: Equatable, Sendable {
+    /// The thread that runs one instruction, if one does.
+    public var step: Int?
+    /// Threads that run until something stops.
+    public var continuing: Set<Int> = []
+    /// Every thread not named by `step` or `continuing` runs too, threads that start meanwhile
+    /// included.
+    public var othersContinue = false
+
+    public init(step: Int? = nil, continuing: Set<Int> = [], othersContinue: Bool = false) {
+        self.step = step
+        self.continuing = continuing
+        self.othersContinue = othersContinue
+    }
+
+    /// Whether `thread` runs (steps or continues).
+    public func runs(_ thread: Int) -> Bool {
+        thread == step || continuing.contains(thread) || othersContinue
+    }
+}
+
+/// A target with one thread, 1.
+extension DebugTarget {
+    public var threadIDs: [Int] { [1] }
+
+    public func readRegisters(thread: Int) -> DebugRegisters? {
+        thread == 1 ? readRegisters() : nil
+    }
+
+    public func writeRegisters(_ registers: DebugRegisters, thread: Int) -> Bool {
+        guard thread == 1 else { return false }
+        writeRegisters(registers)
+        return true
+    }
+
+    public func run(_ actions: ResumeActions, interrupted: () -> Bool) -> (stop: DebugStop, thread: Int) {
+        (actions.step != nil ? step() : resume(interrupted: interrupted), 1)
+    }
 }
 
 /// Why the guest stopped, in the protocol's terms.

@@ -7,8 +7,19 @@ import TCG
 import Glibc
 #endif
 
+/// Runs a process's guest threads for someone else: the gdb stub (`mimic run -g`), which stops
+/// and resumes them. Each guest thread's host thread calls `run` instead of running the thread
+/// itself.
+public protocol GuestThreadRunner: AnyObject {
+    /// Runs `thread` (thread id `tid`) on the calling host thread until it exits (`hasExited`):
+    /// guest code through its engine, what stops it served with `serve`.
+    func run(_ thread: LinuxProcess, tid: Int)
+}
+
 /// What the threads of one guest process share besides its memory and signal dispositions.
 final class ThreadGroup {
+    /// Set before the program starts, when someone else runs the threads.
+    var runner: GuestThreadRunner?
     /// Held by calls that change the address space (mmap, munmap, mprotect, brk...) and by
     /// readers of its mappings, so threads see the mappings change one call at a time.
     let addressSpaceLock = Lock(recursive: true)
@@ -151,6 +162,17 @@ extension LinuxProcess {
 }
 
 extension LinuxProcess {
+    /// This thread called exit: its engine runs no more.
+    public var hasExited: Bool { threadExited }
+
+    /// Runs the program as `run()` does, with `runner` running every thread (this one, the
+    /// main thread, on the calling host thread).
+    public func run(by runner: GuestThreadRunner) -> Never {
+        group.runner = runner
+        runner.run(self, tid: Int(getpid()))
+        ThreadGroup.parkForever()
+    }
+
     /// `--stats` at exit: every thread's counts summed (see `Engine.statisticsReport(threads:)`).
     public var statisticsReport: StatsReport {
         let counts = group.countsOfAllThreads
@@ -185,7 +207,11 @@ private final class ThreadStart {
         child.bindSignalsToThisThread()
         tid = me
         sem_post(&ready)
-        child.runThread()
+        if let runner = child.group.runner {
+            runner.run(child, tid: Int(me))
+        } else {
+            child.runThread()
+        }
     }
 
     func waitForTID() -> Int32 {

@@ -21,13 +21,18 @@ final class EngineDebugTarget: DebugTarget {
     /// User-mode selectors, as Linux gives a 64-bit process (CS 0x33, SS 0x2B).
     static let userSegments: [UInt32] = [0x33, 0x2B, 0, 0, 0, 0]
 
-    func readRegisters() -> DebugRegisters {
+    func readRegisters() -> DebugRegisters { Self.registers(of: engine, systemMode: systemMode) }
+
+    func writeRegisters(_ r: DebugRegisters) { Self.setRegisters(of: engine, to: r) }
+
+    /// `engine`'s CPU as gdb sees it.
+    static func registers(of engine: Engine, systemMode: Bool) -> DebugRegisters {
         let cpu = engine.cpu
         var r = DebugRegisters()
         withUnsafeBytes(of: cpu.pointee.gpr) { r.gpr = Array($0.bindMemory(to: UInt64.self)) }
         r.rip = cpu.pointee.rip
         r.eflags = UInt32(truncatingIfNeeded: engine.guestEFLAGS)
-        r.segments = systemMode ? Self.systemSegments(cpu) : Self.userSegments
+        r.segments = systemMode ? systemSegments(cpu) : userSegments
         r.fsBase = cpu.pointee.fs_base
         r.gsBase = cpu.pointee.gs_base
         withUnsafeBytes(of: cpu.pointee.xmm) { xmm in
@@ -45,7 +50,7 @@ final class EngineDebugTarget: DebugTarget {
         return r
     }
 
-    func writeRegisters(_ r: DebugRegisters) {
+    static func setRegisters(of engine: Engine, to r: DebugRegisters) {
         let cpu = engine.cpu
         withUnsafeMutableBytes(of: &cpu.pointee.gpr) { gpr in
             for i in 0..<16 { gpr.storeBytes(of: r.gpr[i], toByteOffset: 8 * i, as: UInt64.self) }
@@ -84,24 +89,36 @@ final class EngineDebugTarget: DebugTarget {
         return PagedMemory(cr0: sys.cr0, cr3: sys.cr3, cr4: sys.cr4, efer: sys.efer, ram: ram, ramSize: sys.ram_size)
     }
 
-    private func inMemory(_ address: UInt64, _ count: Int) -> Bool {
-        let (end, overflow) = address.addingReportingOverflow(UInt64(count))
-        return !overflow && end <= UInt64(engine.memory.size)
-    }
-
     func readMemory(at address: UInt64, count: Int) -> [UInt8]? {
         if systemMode { return pagedMemory?.read(at: address, count: count) }
-        guard inMemory(address, count) else { return nil }
-        return Array(UnsafeRawBufferPointer(start: engine.memory.base + Int(address), count: count))
+        return Self.readLinearMemory(of: engine, at: address, count: count)
     }
 
     func writeMemory(at address: UInt64, _ bytes: [UInt8]) -> Bool {
         if systemMode {
             guard pagedMemory?.write(at: address, bytes) == true else { return false }
-        } else {
-            guard inMemory(address, bytes.count) else { return false }
-            bytes.withUnsafeBytes { (engine.memory.base + Int(address)).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+            // The bytes may be code that was translated.
+            engine.flush()
+            return true
         }
+        return Self.writeLinearMemory(of: engine, at: address, bytes)
+    }
+
+    // MARK: User mode's linear memory
+
+    private static func inMemory(_ engine: Engine, _ address: UInt64, _ count: Int) -> Bool {
+        let (end, overflow) = address.addingReportingOverflow(UInt64(count))
+        return !overflow && end <= UInt64(engine.memory.size)
+    }
+
+    static func readLinearMemory(of engine: Engine, at address: UInt64, count: Int) -> [UInt8]? {
+        guard inMemory(engine, address, count) else { return nil }
+        return Array(UnsafeRawBufferPointer(start: engine.memory.base + Int(address), count: count))
+    }
+
+    static func writeLinearMemory(of engine: Engine, at address: UInt64, _ bytes: [UInt8]) -> Bool {
+        guard inMemory(engine, address, bytes.count) else { return false }
+        bytes.withUnsafeBytes { (engine.memory.base + Int(address)).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
         // The bytes may be code that was translated.
         engine.flush()
         return true

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GDBStub
 import Introspection
 import LinuxUser
 import TCG
@@ -27,6 +28,11 @@ public struct RunCommand: ParsableCommand {
     @Option(name: .long, help: .hidden)
     var argv0: String?
 
+    @Option(name: .customLong("cold-runs"), help: ArgumentHelp(
+        "tcg: run each new block this many times in the interpreter before compiling it (0: compile every block at once).",
+        valueName: "N"))
+    var coldRuns: Int = 2
+
     @OptionGroup
     var inspection: InspectionOptions
 
@@ -47,11 +53,14 @@ public struct RunCommand: ParsableCommand {
                 fail("-L \(sysroot): not a directory")
             }
         }
+        guard coldRuns >= 0 else { fail("--cold-runs \(coldRuns): expected a count of 0 or more") }
         var options = RunOptions()
         options.accel = backend
+        options.engine.coldRuns = coldRuns
         inspected.apply(to: &options.engine)
         options.sysroot = sysroot
-        options.forwardedOptions = ["--accel", accel] + (sysroot.map { ["-L", $0] } ?? []) + inspection.forwardedToExec
+        options.forwardedOptions = ["--accel", accel, "--cold-runs", String(coldRuns)] + (sysroot.map { ["-L", $0] } ?? [])
+            + inspection.forwardedToExec
 
         let process: LinuxProcess
         do {
@@ -69,19 +78,32 @@ public struct RunCommand: ParsableCommand {
             server?.reportExit(status)
         }
         if let server {
-            // -g: the stub runs the guest; system calls and signals are served between stops.
-            // A guest that dies of a signal takes Mimic with it, so gdb sees the connection close.
-            let target = EngineDebugTarget(engine: process.engine) { stop in
-                process.serve(stop)
-                return nil
+            // -g: gdb sees every guest thread (ProcessDebugTarget). The stub answers on a host
+            // thread of its own, with every signal blocked so the host's go to the guest threads;
+            // the main guest thread runs here. A guest that exits or dies of a signal ends
+            // Mimic there (gdb is told of an exit, or sees the connection close).
+            let target = ProcessDebugTarget(mainThread: process)
+            let stub = Thread {
+                var all = sigset_t()
+                sigfillset(&all)
+                pthread_sigmask(SIG_BLOCK, &all, nil)
+                let end: DebuggedRun.End
+                do {
+                    end = try inspected.runDebugged(target, server: server)
+                } catch {
+                    Foundation.exit(2)
+                }
+                switch end {
+                case .exited(let status): Foundation.exit(status)
+                case .killed:
+                    FileHandle.standardError.write(Data("mimic: killed by gdb\n".utf8))
+                    Foundation.exit(137)
+                case .signal(let signal): Foundation.exit(128 + signal)
+                }
             }
-            switch try inspected.runDebugged(target, server: server) {
-            case .exited(let status): Foundation.exit(status)
-            case .killed:
-                FileHandle.standardError.write(Data("mimic: killed by gdb\n".utf8))
-                Foundation.exit(137)
-            case .signal(let signal): Foundation.exit(128 + signal)
-            }
+            stub.stackSize = 8 << 20
+            stub.start()
+            process.run(by: target)
         }
         process.run()
     }

@@ -84,13 +84,18 @@ extension Engine {
         while true {
             let pc = cpu.pointee.rip
             if !first, debugger!.breakpoints.contains(pc) { return .breakpoint }
-            first = false
             blocksRun += 1
             if blocksRun & 255 == 0, interrupted() { return .interrupted }
-            let index = cachedBlock(at: pc).flatMap { crossesBreakpoint(blocks[Int($0)]) ? nil : $0 }
-                ?? withCacheLock { translate(pc, maxInstructions: instructionsBeforeBreakpoint(after: pc)) }
+            let (index, generation) = withCacheLock { () -> (Int32, UInt64) in
+                let cached = cache.lookup(blockKey(pc)).flatMap { crossesBreakpoint(blocks[Int($0)]) ? nil : $0 }
+                return (cached ?? translate(pc, maxInstructions: instructionsBeforeBreakpoint(after: pc)), cache.generation)
+            }
             // System mode: the code at pc cannot be fetched (the fault is in the CPU state).
             if index < 0 { return .stopped(stop(Int32(MIMIC_EXIT_EXCEPTION))) }
+            // Other threads' engines share the cache: their flushes wait for this block to end
+            // (see `TranslationCache.enterCode`); after one, look the block up again.
+            guard cache.enterCode(inCode, generation: generation) else { continue }
+            first = false
             if traceExec { traceEntry(index) }
             cpu.pointee.exception = UInt64(MIMIC_EXC_NONE)
             cpu.pointee.request = UInt64(MIMIC_REQ_NONE)
@@ -100,6 +105,7 @@ extension Engine {
             } else {
                 reason = interpreter.run(blocks[Int(index)].interpreted!, cpu: cpu)
             }
+            cache.leaveCode(inCode)
             counts.entries += 1
             switch reason {
             case Int32(MIMIC_EXIT_CHAIN0), Int32(MIMIC_EXIT_CHAIN1), Int32(MIMIC_EXIT_LOOKUP):

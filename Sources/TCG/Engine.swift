@@ -74,7 +74,7 @@ public final class Engine {
     let jumpCache: UnsafeMutablePointer<MimicJumpCacheEntry>
     static let jumpCacheEntries = 4096
     /// 1 while this engine runs generated code (see `TranslationCache.enterCode`).
-    private let inCode: UnsafeMutablePointer<UInt32>
+    let inCode: UnsafeMutablePointer<UInt32>
     /// The blocks this thread has looked up in the shared cache, valid for the cache's
     /// generation `localGeneration`: found again without the lock.
     private var localIndex: [UInt64: Int32] = [:]
