@@ -28,11 +28,6 @@ public struct RunCommand: ParsableCommand {
     @Option(name: .long, help: .hidden)
     var argv0: String?
 
-    @Option(name: .customLong("cold-runs"), help: ArgumentHelp(
-        "tcg: run each new block this many times in the interpreter before compiling it (0: compile every block at once).",
-        valueName: "N"))
-    var coldRuns: Int = 2
-
     @OptionGroup
     var inspection: InspectionOptions
 
@@ -53,14 +48,11 @@ public struct RunCommand: ParsableCommand {
                 fail("-L \(sysroot): not a directory")
             }
         }
-        guard coldRuns >= 0 else { fail("--cold-runs \(coldRuns): expected a count of 0 or more") }
         var options = RunOptions()
         options.accel = backend
-        options.engine.coldRuns = coldRuns
         inspected.apply(to: &options.engine)
         options.sysroot = sysroot
-        options.forwardedOptions = ["--accel", accel, "--cold-runs", String(coldRuns)] + (sysroot.map { ["-L", $0] } ?? [])
-            + inspection.forwardedToExec
+        options.forwardedOptions = ["--accel", accel] + (sysroot.map { ["-L", $0] } ?? []) + inspection.forwardedToExec
 
         let process: LinuxProcess
         do {
