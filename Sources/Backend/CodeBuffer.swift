@@ -78,10 +78,21 @@ public final class CodeBuffer {
     /// Copies `code` in at `nextAddress` and returns its executable address, or nil when it does
     /// not fit. The code must have been assembled for that address.
     public func append(_ code: [UInt8]) -> UnsafeRawPointer? {
+        guard code.count <= remaining else { return nil }
+        code.withUnsafeBytes { nextWritable.copyMemory(from: $0.baseAddress!, byteCount: code.count) }
+        return commit(code.count)
+    }
+
+    /// The writable alias of `nextAddress`: code may be assembled in place there (at most
+    /// `remaining` bytes) and then taken with `commit`.
+    public var nextWritable: UnsafeMutableRawPointer { writable + alignedUsed }
+
+    /// Takes the `count` bytes written at `nextWritable` as one block; returns its executable
+    /// address.
+    public func commit(_ count: Int) -> UnsafeRawPointer {
         let start = alignedUsed
-        guard code.count <= capacity - start else { return nil }
-        code.withUnsafeBytes { (writable + start).copyMemory(from: $0.baseAddress!, byteCount: code.count) }
-        used = start + code.count
+        precondition(count >= 0 && count <= capacity - start, "more code than the buffer holds")
+        used = start + count
         return executable + start
     }
 

@@ -246,6 +246,32 @@ final class EncoderTests: XCTestCase {
         XCTAssertEqual(hex(e.bytes), "90 e8 fa 00 00 00 e9 f5 ff ff ff 0f 82 ef 0f 00 00")
     }
 
+    func testInPlaceEncoderGoesOnInItsOwnMemoryWhenFull() {
+        let destination = UnsafeMutableRawPointer.allocate(byteCount: 8, alignment: 16)
+        defer { destination.deallocate() }
+        var e = X86Encoder(origin: 0, destination: destination, capacity: 8, storage: EncoderStorage())
+        e.loadImmediate(.rax, 5)
+        XCTAssertTrue(e.writesInPlace)
+        XCTAssertEqual(destination.load(as: UInt8.self), 0xB8)
+        e.loadImmediate(.rdx, 0x1_0000_0000)
+        XCTAssertFalse(e.writesInPlace)
+        XCTAssertEqual(hex(e.bytes), "b8 05 00 00 00 48 ba 00 00 00 00 01 00 00 00")
+    }
+
+    func testManyLabelsAndPendingBranches() {
+        // More labels and unresolved branches than the storage starts with.
+        var e = X86Encoder()
+        let labels = (0..<300).map { _ in e.newLabel() }
+        for l in labels { e.jmp(l) }
+        for l in labels.reversed() { e.bind(l) }
+        // Every jmp rel32 lands at the end, where all labels are bound.
+        for (i, l) in labels.enumerated() {
+            XCTAssertEqual(e.offset(of: l), 300 * 5)
+            let field = e.bytes[(5 * i + 1)..<(5 * i + 5)].reversed().reduce(0) { $0 << 8 | Int($1) }
+            XCTAssertEqual(field, 300 * 5 - 5 * (i + 1))
+        }
+    }
+
     func testLoadImmediatePicksShortestForm() {
         var e = X86Encoder()
         e.loadImmediate(.rax, 5)

@@ -1,26 +1,33 @@
 /// Control flow: labels with fixups, Jcc/JMP/CALL, RET, and the one-byte oddities.
 extension X86Encoder {
     public mutating func newLabel() -> Label {
-        labelOffsets.append(-1)
-        return Label(id: labelOffsets.count - 1)
+        if _slowPath(labelCount == labelCapacity) {
+            storage.growLabels(keeping: labelCount)
+            labelOffsets = storage.labels
+            labelCapacity = storage.labelCapacity
+        }
+        labelOffsets[labelCount] = -1
+        labelCount += 1
+        return Label(id: labelCount - 1)
     }
 
     /// Binds `label` here and resolves the branches already waiting for it.
     public mutating func bind(_ label: Label) {
-        labelOffsets[label.id] = offset
+        labelOffsets[label.id] = Int32(offset)
         var i = 0
-        while i < fixups.count {
+        while i < fixupCount {
             let f = fixups[i]
-            if f.label == label.id {
+            if f.label == Int32(label.id) {
+                let at = Int(f.at)
                 if f.short {
-                    let rel = offset - (f.at + 1)
+                    let rel = offset - (at + 1)
                     precondition(rel <= Int(Int8.max), "short branch out of range")
-                    bytes[f.at] = UInt8(bitPattern: Int8(rel))
+                    patch8(at: at, UInt8(bitPattern: Int8(rel)))
                 } else {
-                    patch32(at: f.at, Int32(offset - (f.at + 4)))
+                    patch32(at: at, Int32(offset - (at + 4)))
                 }
-                fixups.swapAt(i, fixups.count - 1)
-                fixups.removeLast()
+                fixupCount -= 1
+                fixups[i] = fixups[fixupCount]
             } else {
                 i += 1
             }
@@ -30,7 +37,7 @@ extension X86Encoder {
     public func isBound(_ label: Label) -> Bool { labelOffsets[label.id] >= 0 }
 
     /// Where `label` was bound.
-    public func offset(of label: Label) -> Int { labelOffsets[label.id] }
+    public func offset(of label: Label) -> Int { Int(labelOffsets[label.id]) }
 
     /// Jcc to a label: rel8 (70+cc) when the label is behind and near, or when `short` is asked
     /// for a forward label known to be near; else rel32 (0F 80+cc).
@@ -46,7 +53,7 @@ extension X86Encoder {
 
     private mutating func branch(_ label: Label, short: Bool, rel8Opcode: UInt32, rel32Opcode: UInt32) {
         begin()
-        let target = labelOffsets[label.id]
+        let target = Int(labelOffsets[label.id])
         if target >= 0 {
             let rel8 = target - (offset + 2)
             if rel8 >= Int(Int8.min) {
@@ -58,13 +65,23 @@ extension X86Encoder {
             }
         } else if short {
             opcodeBytes(rel8Opcode)
-            fixups.append((offset, label.id, true))
+            addFixup(label, short: true)
             byte(0)
         } else {
             opcodeBytes(rel32Opcode)
-            fixups.append((offset, label.id, false))
+            addFixup(label, short: false)
             imm32(0)
         }
+    }
+
+    private mutating func addFixup(_ label: Label, short: Bool) {
+        if _slowPath(fixupCount == fixupCapacity) {
+            storage.growFixups(keeping: fixupCount)
+            fixups = storage.fixups
+            fixupCapacity = storage.fixupCapacity
+        }
+        fixups[fixupCount] = Fixup(at: Int32(offset), label: Int32(label.id), short: short)
+        fixupCount += 1
     }
 
     /// JMP rel32 to an absolute address (relative to `origin`). Returns the offset of the rel32

@@ -32,6 +32,6 @@ extension X86Encoder {
     /// One instruction given as its bytes (a guest instruction re-encoded for the host).
     public mutating func instruction(_ encoded: [UInt8]) {
         begin()
-        bytes.append(contentsOf: encoded)
+        encoded.withUnsafeBytes { append($0) }
     }
 }

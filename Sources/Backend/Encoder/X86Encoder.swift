@@ -1,59 +1,133 @@
-/// An x86-64 assembler into a growable byte buffer. It knows nothing of the IR: the JIT, the
-/// entry trampoline and the tests drive it one host instruction at a time.
+/// An x86-64 assembler. It knows nothing of the IR: the JIT, the entry trampoline and the tests
+/// drive it one host instruction at a time.
+///
+/// It writes either into memory of its own (`init(origin:capacity:)`, read back as `bytes`)
+/// or straight into a code buffer's writable view (the JIT's way: no copy afterwards). Labels
+/// and pending branches live in an `EncoderStorage`, which the JIT reuses for every block.
 ///
 /// Every instruction is laid out as the manual's "instruction format" figure:
 /// legacy prefixes, REX (or VEX), opcode, ModRM, SIB, displacement, immediate.
 public struct X86Encoder {
-    /// The bytes assembled so far.
-    public internal(set) var bytes: [UInt8]
+    /// Where the bytes go: the storage's own memory, or a code buffer's.
+    @usableFromInline var code: UnsafeMutablePointer<UInt8>
+    /// The current position: where the next instruction starts.
+    public private(set) var offset = 0
+    /// Bytes `code` has room for.
+    @usableFromInline var limit: Int
+    /// True while `code` is memory the encoder was given (a code buffer), not the storage's.
+    public private(set) var writesInPlace: Bool
+    let storage: EncoderStorage
     /// The number of host instructions emitted (padding included).
     public internal(set) var instructionCount = 0
     /// How many of them leave RFLAGS alone by definition: MOV, MOVZX/MOVSX/MOVSXD, and a Jcc
     /// to a label. When both counts grew by the same amount, the flags are those of before.
     public internal(set) var flagsKeepingCount = 0
-    /// The absolute address `bytes[0]` will run at; `jmp(absolute:)` and `call(absolute:)` encode
+    /// The absolute address byte 0 will run at; `jmp(absolute:)` and `call(absolute:)` encode
     /// their rel32 against it.
     public var origin: UInt
 
-    /// Label positions in `bytes`, -1 while unbound.
-    var labelOffsets: [Int] = []
-    /// Branches to labels not yet bound: where the displacement is and how wide it is.
-    var fixups: [(at: Int, label: Int, short: Bool)] = []
+    /// Label positions (-1 while unbound), a copy of the storage's pointer.
+    var labelOffsets: UnsafeMutablePointer<Int32>
+    var labelCount = 0
+    var labelCapacity: Int
+    /// Branches to labels not yet bound.
+    var fixups: UnsafeMutablePointer<Fixup>
+    var fixupCount = 0
+    var fixupCapacity: Int
 
+    /// A branch whose displacement waits for its label: where the displacement is, how wide.
+    struct Fixup {
+        var at: Int32
+        var label: Int32
+        var short: Bool
+    }
+
+    /// An encoder with memory of its own.
     public init(origin: UInt = 0, capacity: Int = 1024) {
-        bytes = []
-        bytes.reserveCapacity(capacity)
+        storage = EncoderStorage(bytes: capacity)
+        code = storage.bytes
+        limit = storage.byteCapacity
+        writesInPlace = false
+        labelOffsets = storage.labels
+        labelCapacity = storage.labelCapacity
+        fixups = storage.fixups
+        fixupCapacity = storage.fixupCapacity
         self.origin = origin
     }
 
-    /// The current position: where the next instruction starts.
-    @inline(__always) public var offset: Int { bytes.count }
+    /// An encoder that writes at `destination` (at most `capacity` bytes; past that it goes on
+    /// in `storage`'s memory and `writesInPlace` turns false) and keeps its labels in `storage`.
+    init(origin: UInt, destination: UnsafeMutableRawPointer, capacity: Int, storage: EncoderStorage) {
+        self.storage = storage
+        code = destination.assumingMemoryBound(to: UInt8.self)
+        limit = capacity
+        writesInPlace = true
+        labelOffsets = storage.labels
+        labelCapacity = storage.labelCapacity
+        fixups = storage.fixups
+        fixupCapacity = storage.fixupCapacity
+        self.origin = origin
+    }
+
+    /// The bytes assembled so far.
+    public var bytes: [UInt8] { [UInt8](UnsafeBufferPointer(start: code, count: offset)) }
 
     /// Starts counting a new instruction.
     @inline(__always) mutating func begin() { instructionCount += 1 }
 
     // MARK: Raw bytes
 
-    @inline(__always) mutating func byte(_ b: UInt8) { bytes.append(b) }
+    /// Makes room for `count` more bytes.
+    @inline(__always) mutating func reserve(_ count: Int) {
+        if _slowPath(offset + count > limit) { grow(count) }
+    }
 
-    @inline(__always) mutating func imm8(_ v: Int8) { bytes.append(UInt8(bitPattern: v)) }
+    @inline(never) mutating func grow(_ count: Int) {
+        let needed = offset + count
+        if writesInPlace {
+            // The destination is full: go on in memory of our own; the caller finds out from
+            // `writesInPlace` that the code did not fit.
+            storage.growBytes(to: needed)
+            storage.bytes.update(from: code, count: offset)
+            writesInPlace = false
+        } else {
+            storage.growBytes(to: needed, keeping: offset)
+        }
+        code = storage.bytes
+        limit = storage.byteCapacity
+    }
+
+    @inline(__always) mutating func byte(_ b: UInt8) {
+        reserve(1)
+        code[offset] = b
+        offset += 1
+    }
+
+    @inline(__always) mutating func imm8(_ v: Int8) { byte(UInt8(bitPattern: v)) }
 
     @inline(__always) mutating func imm16(_ v: UInt16) {
-        bytes.append(UInt8(truncatingIfNeeded: v))
-        bytes.append(UInt8(truncatingIfNeeded: v >> 8))
+        reserve(2)
+        UnsafeMutableRawPointer(code + offset).storeBytes(of: v.littleEndian, as: UInt16.self)
+        offset += 2
     }
 
     @inline(__always) mutating func imm32(_ v: Int32) {
-        let u = UInt32(bitPattern: v)
-        bytes.append(UInt8(truncatingIfNeeded: u))
-        bytes.append(UInt8(truncatingIfNeeded: u >> 8))
-        bytes.append(UInt8(truncatingIfNeeded: u >> 16))
-        bytes.append(UInt8(truncatingIfNeeded: u >> 24))
+        reserve(4)
+        UnsafeMutableRawPointer(code + offset).storeBytes(of: v.littleEndian, as: Int32.self)
+        offset += 4
     }
 
     @inline(__always) mutating func imm64(_ v: UInt64) {
-        imm32(Int32(truncatingIfNeeded: v))
-        imm32(Int32(truncatingIfNeeded: v >> 32))
+        reserve(8)
+        UnsafeMutableRawPointer(code + offset).storeBytes(of: v.littleEndian, as: UInt64.self)
+        offset += 8
+    }
+
+    /// `count` bytes copied from `source`.
+    mutating func append(_ source: UnsafeRawBufferPointer) {
+        reserve(source.count)
+        if let base = source.baseAddress { UnsafeMutableRawPointer(code + offset).copyMemory(from: base, byteCount: source.count) }
+        offset += source.count
     }
 
     /// An immediate of operand size, at most 32 bits (`iz` in the manual).
@@ -67,8 +141,14 @@ public struct X86Encoder {
 
     /// Overwrites a 32-bit field already emitted.
     public mutating func patch32(at position: Int, _ v: Int32) {
-        let u = UInt32(bitPattern: v)
-        for i in 0..<4 { bytes[position + i] = UInt8(truncatingIfNeeded: u >> (8 * UInt32(i))) }
+        precondition(position >= 0 && position + 4 <= offset, "patch outside the code")
+        UnsafeMutableRawPointer(code + position).storeBytes(of: v.littleEndian, as: Int32.self)
+    }
+
+    /// Overwrites a byte already emitted.
+    mutating func patch8(at position: Int, _ v: UInt8) {
+        precondition(position >= 0 && position < offset, "patch outside the code")
+        code[position] = v
     }
 
     // MARK: Prefixes, ModRM, SIB
@@ -169,4 +249,60 @@ extension Int64 {
 
 extension Int32 {
     @inline(__always) var fitsInt8: Bool { Int32(Int8(truncatingIfNeeded: self)) == self }
+}
+
+/// The memory an encoder grows into: its bytes when it has no destination of its own, its
+/// labels and its pending branches. The JIT keeps one for every block it compiles, so a block
+/// allocates nothing here once the first few have grown it.
+public final class EncoderStorage {
+    private(set) var bytes: UnsafeMutablePointer<UInt8>
+    private(set) var byteCapacity: Int
+    private(set) var labels: UnsafeMutablePointer<Int32>
+    private(set) var labelCapacity: Int
+    private(set) var fixups: UnsafeMutablePointer<X86Encoder.Fixup>
+    private(set) var fixupCapacity: Int
+
+    public init(bytes: Int = 1024) {
+        byteCapacity = max(bytes, 64)
+        self.bytes = .allocate(capacity: byteCapacity)
+        labelCapacity = 64
+        labels = .allocate(capacity: labelCapacity)
+        fixupCapacity = 64
+        fixups = .allocate(capacity: fixupCapacity)
+    }
+
+    deinit {
+        bytes.deallocate()
+        labels.deallocate()
+        fixups.deallocate()
+    }
+
+    /// Room for at least `count` bytes; the first `used` bytes are kept.
+    func growBytes(to count: Int, keeping used: Int = 0) {
+        guard count > byteCapacity else { return }
+        let capacity = max(count, byteCapacity * 2)
+        let new = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+        new.update(from: bytes, count: min(used, byteCapacity))
+        bytes.deallocate()
+        bytes = new
+        byteCapacity = capacity
+    }
+
+    func growLabels(keeping used: Int) {
+        let capacity = labelCapacity * 2
+        let new = UnsafeMutablePointer<Int32>.allocate(capacity: capacity)
+        new.update(from: labels, count: used)
+        labels.deallocate()
+        labels = new
+        labelCapacity = capacity
+    }
+
+    func growFixups(keeping used: Int) {
+        let capacity = fixupCapacity * 2
+        let new = UnsafeMutablePointer<X86Encoder.Fixup>.allocate(capacity: capacity)
+        new.update(from: fixups, count: used)
+        fixups.deallocate()
+        fixups = new
+        fixupCapacity = capacity
+    }
 }

@@ -22,25 +22,37 @@ enum Operand {
 
 /// Compiles one IR block to host code: walks the ops in order, asks the allocator for
 /// registers, and lowers each op family (see the `Lower+*.swift` files).
+///
+/// Everything it works with is borrowed: the block's ops and temps, and per-block tables from
+/// the compiling thread's `ScratchArena`, so compiling a block allocates nothing.
 struct BlockCompiler {
-    let block: IRBlock
+    let insts: UnsafeBufferPointer<Inst>
+    let temps: UnsafeBufferPointer<TempInfo>
+    let globalCount: Int
+    let labelCount: Int
+    /// Guest address of the block's first instruction.
+    let guestPC: UInt64
     let tbIndex: UInt32
     let features: HostFeatures
     let epilogue: UInt
     var asm: X86Encoder
     var alloc: RegisterAllocator
     let liveness: Liveness
-    var labels: [Label]
-    /// Out-of-line exits, emitted after the block's code.
-    var stubs: [Stub] = []
-    var hostToGuest: [(hostOffset: UInt32, guestPC: UInt64)] = []
+    /// Out-of-line exits, emitted after the block's code; at most one per op.
+    let stubs: UnsafeMutablePointer<Stub>
+    var stubCount = 0
+    /// Where each guest instruction's host code starts; at most one per op.
+    let hostToGuest: UnsafeMutablePointer<(hostOffset: UInt32, guestPC: UInt64)>
+    var hostToGuestCount = 0
     var gotoTBJumpOffsets = (-1, -1)
     /// Byte offset of the guest program counter in the CPU state.
     let programCounterOffset: Int32
     /// Per label: entered only by one brcond (no other branch, no fall-through into it).
-    let onlyEnteredFromItsBranch: [Bool]
-    /// Per label: what the registers held at the brcond that is its only way in.
-    var registersAtBranch: [[Temp]?]
+    let onlyEnteredFromItsBranch: UnsafeMutablePointer<Bool>
+    /// Per label: what the registers held at the brcond that is its only way in (16 temps, one
+    /// per register), valid where `hasRegistersAtBranch` is set.
+    let registersAtBranch: UnsafeMutablePointer<Temp>
+    let hasRegistersAtBranch: UnsafeMutablePointer<Bool>
     /// The guest pc of the instruction being compiled (from the last insnStart).
     var currentPC: UInt64
     /// Dead-operand bits of the op being compiled.
@@ -50,7 +62,7 @@ struct BlockCompiler {
     /// The ALU instruction whose status flags the host's RFLAGS still hold (Lower+Flags.swift).
     var hostFlags: HostFlagsSource?
     /// Per label entered only from its brcond: the compare whose flags hold where it is bound.
-    var hostFlagsAtLabel: [HostFlagsSource?]
+    let hostFlagsAtLabel: UnsafeMutablePointer<HostFlagsSource?>
 
     enum Stub {
         /// A guest memory access out of bounds: #PF with the address in `address`.
@@ -61,23 +73,36 @@ struct BlockCompiler {
         case tlbMiss(TLBMiss)
     }
 
-    /// The working arrays come from `arena` and live until the caller releases it.
-    init(block: IRBlock, tbIndex: UInt32, origin: UInt, epilogue: UInt, features: HostFeatures, arena: ScratchArena) {
-        self.block = block
+    /// `insts` and `temps` are `block`'s; the working tables come from `arena` and live until
+    /// the caller releases it. The code goes to `asm`.
+    init(block: IRBlock, insts: UnsafeBufferPointer<Inst>, temps: UnsafeBufferPointer<TempInfo>, tbIndex: UInt32,
+         asm: X86Encoder, epilogue: UInt, features: HostFeatures, arena: ScratchArena) {
+        self.insts = insts
+        self.temps = temps
+        globalCount = block.globalCount
+        labelCount = block.labelCount
+        guestPC = block.guestPC
         self.tbIndex = tbIndex
         self.features = features
         self.epilogue = epilogue
-        asm = X86Encoder(origin: origin, capacity: block.insts.count * 16 + 64)
-        liveness = Liveness(block, arena)
-        alloc = RegisterAllocator(block: block, crossing: liveness.crossing, arena: arena)
-        labels = []
+        self.asm = asm
+        liveness = Liveness(insts: insts, temps: temps, globalCount: globalCount, labelCount: labelCount, arena)
+        alloc = RegisterAllocator(temps: temps, globalCount: globalCount, crossing: liveness.crossing, arena: arena)
         currentPC = block.guestPC
         programCounterOffset = Int32(block.layout.globals[block.layout.programCounter].offset)
-        onlyEnteredFromItsBranch = BlockCompiler.labelsEnteredFromOneBranch(block)
-        registersAtBranch = Array(repeating: nil, count: block.labelCount)
-        hostFlagsAtLabel = Array(repeating: nil, count: block.labelCount)
-        for _ in 0..<block.labelCount { labels.append(asm.newLabel()) }
+        stubs = arena.allocateUninitialized(Stub.self, count: insts.count).baseAddress!
+        hostToGuest = arena.allocateUninitialized((hostOffset: UInt32, guestPC: UInt64).self, count: insts.count).baseAddress!
+        onlyEnteredFromItsBranch = arena.allocate(Bool.self, count: labelCount, repeating: false).baseAddress!
+        registersAtBranch = arena.allocateUninitialized(Temp.self, count: labelCount * 16).baseAddress!
+        hasRegistersAtBranch = arena.allocate(Bool.self, count: labelCount, repeating: false).baseAddress!
+        hostFlagsAtLabel = arena.allocate(HostFlagsSource?.self, count: labelCount, repeating: nil).baseAddress!
+        if labelCount > 0 { markLabelsEnteredFromOneBranch(arena) }
+        // IR label i is the encoder's label i.
+        for _ in 0..<labelCount { _ = self.asm.newLabel() }
     }
+
+    /// The encoder's label for IR label `index`.
+    @inline(__always) func label(_ index: Int64) -> Label { Label(id: Int(index)) }
 
     /// The exit value for `reason`: the block's index above the reason byte.
     func exitValue(_ reason: Int32) -> UInt64 { UInt64(tbIndex) << 8 | UInt64(UInt32(bitPattern: reason) & 0xFF) }
@@ -88,42 +113,49 @@ struct BlockCompiler {
         asm.jmp(absolute: epilogue)
     }
 
-    static func labelsEnteredFromOneBranch(_ block: IRBlock) -> [Bool] {
-        var branches = [Int](repeating: 0, count: block.labelCount)
-        var conditional = [Bool](repeating: false, count: block.labelCount)
-        var fallenInto = [Bool](repeating: false, count: block.labelCount)
-        for (i, inst) in block.insts.enumerated() {
+    /// Fills `onlyEnteredFromItsBranch`.
+    private func markLabelsEnteredFromOneBranch(_ arena: ScratchArena) {
+        let branches = arena.allocate(Int32.self, count: labelCount, repeating: 0)
+        let conditional = arena.allocate(Bool.self, count: labelCount, repeating: false)
+        let fallenInto = arena.allocate(Bool.self, count: labelCount, repeating: false)
+        for i in insts.indices {
+            let inst = insts[i]
             switch inst.op {
             case .br: branches[Int(inst.imm)] += 1
             case .brcond:
                 branches[Int(inst.imm)] += 1
                 conditional[Int(inst.imm)] = true
             case .setLabel:
-                let previous = i > 0 ? block.insts[i - 1] : nil
-                if let previous, previous.op == .br || previous.op.info.flags.contains(.leavesBlock) { break }
+                if i > 0, insts[i - 1].op == .br || insts[i - 1].op.info.flags.contains(.leavesBlock) { break }
                 fallenInto[Int(inst.imm)] = true
             default: break
             }
         }
-        return (0..<block.labelCount).map { branches[$0] == 1 && conditional[$0] && !fallenInto[$0] }
+        for l in 0..<labelCount { onlyEnteredFromItsBranch[l] = branches[l] == 1 && conditional[l] && !fallenInto[l] }
     }
 
-    /// Compiles the whole block; nil when it needs more spill slots than the frame has.
-    mutating func compile() -> [UInt8]? {
-        for index in block.insts.indices {
-            let inst = block.insts[index]
+    mutating func addStub(_ stub: Stub) {
+        precondition(stubCount < insts.count, "more than one stub per op")
+        (stubs + stubCount).initialize(to: stub)
+        stubCount += 1
+    }
+
+    /// Compiles the whole block; false when it needs more spill slots than the frame has.
+    mutating func compile() -> Bool {
+        for index in insts.indices {
+            let inst = insts[index]
             deadMask = liveness.deadMask[index]
             opIndex = index
             lower(inst)
             alloc.unlockAll()
         }
-        if !(block.insts.last.map { $0.op.info.flags.contains(.leavesBlock) } ?? false) {
+        if !(insts.last.map { $0.op.info.flags.contains(.leavesBlock) } ?? false) {
             // A block that runs off its end leaves like an indirect jump: the loop looks up rip.
             alloc.syncGlobals(&asm)
             emitExit(Int32(MIMIC_EXIT_LOOKUP))
         }
         emitStubs()
-        return alloc.outOfSlots ? nil : asm.bytes
+        return !alloc.outOfSlots
     }
 
     // MARK: Operand helpers shared by the lowerings
@@ -234,7 +266,8 @@ struct BlockCompiler {
         case .call: lowerCall(inst)
         case .insnStart:
             currentPC = UInt64(bitPattern: inst.imm)
-            hostToGuest.append((UInt32(asm.offset), currentPC))
+            hostToGuest[hostToGuestCount] = (UInt32(asm.offset), currentPC)
+            hostToGuestCount += 1
         case .setLabel:
             lowerSetLabel(inst)
             hostFlags = hostFlagsAtLabel[Int(inst.imm)].map { $0.resumed(at: opIndex, asm) }

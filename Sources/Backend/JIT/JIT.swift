@@ -22,6 +22,8 @@ public final class JIT {
     }
 
     public private(set) var lastFailure: CompileFailure?
+    /// Labels and pending branches of the block being compiled, kept from block to block.
+    private let encoderStorage = EncoderStorage()
 
     /// `codeBufferBytes` is the code cache size (at most 1 GiB, so every rel32 inside it reaches);
     /// `features` defaults to what the host CPU reports.
@@ -36,22 +38,33 @@ public final class JIT {
 
     /// Compiles `block`; nil when the code buffer is full (flush and retry) or, rarely, when the
     /// block needs more than `EntryTrampoline.spillSlots` spill slots (see `lastFailure`).
+    /// The code is assembled in place, at the buffer's next free address.
     public func compile(_ block: IRBlock, tbIndex: UInt32) -> CompiledBlock? {
         lastFailure = .bufferFull
         guard !buffer.isFull else { return nil }
         let arena = ScratchArena.current
         let mark = arena.mark
         defer { arena.release(to: mark) }
-        var compiler = BlockCompiler(block: block, tbIndex: tbIndex, origin: UInt(bitPattern: buffer.nextAddress),
-                                     epilogue: UInt(bitPattern: entry.epilogueAddress), features: features, arena: arena)
-        guard let bytes = compiler.compile() else {
-            lastFailure = .tooManySpillSlots
-            return nil
+        let asm = X86Encoder(origin: UInt(bitPattern: buffer.nextAddress), destination: buffer.nextWritable,
+                             capacity: buffer.remaining, storage: encoderStorage)
+        return block.insts.withUnsafeBufferPointer { insts in
+            block.temps.withUnsafeBufferPointer { temps in
+                var compiler = BlockCompiler(block: block, insts: insts, temps: temps, tbIndex: tbIndex, asm: asm,
+                                             epilogue: UInt(bitPattern: entry.epilogueAddress), features: features, arena: arena)
+                guard compiler.compile() else {
+                    lastFailure = .tooManySpillSlots
+                    return nil
+                }
+                // Code that outgrew the buffer went on in the encoder's own memory: flush and retry.
+                guard compiler.asm.writesInPlace else { return nil }
+                let size = compiler.asm.offset
+                let code = buffer.commit(size)
+                lastFailure = nil
+                let hostToGuest = Array(UnsafeBufferPointer(start: compiler.hostToGuest, count: compiler.hostToGuestCount))
+                return CompiledBlock(entry: code, size: size, gotoTBJumpOffsets: compiler.gotoTBJumpOffsets,
+                                     hostToGuest: hostToGuest, hostInstructionCount: compiler.asm.instructionCount)
+            }
         }
-        guard let code = buffer.append(bytes) else { return nil }
-        lastFailure = nil
-        return CompiledBlock(entry: code, size: bytes.count, gotoTBJumpOffsets: compiler.gotoTBJumpOffsets,
-                             hostToGuest: compiler.hostToGuest, hostInstructionCount: compiler.asm.instructionCount)
     }
 
     /// Runs from `code` until generated code leaves; returns `tbIndex << 8 | MIMIC_EXIT_*` of the

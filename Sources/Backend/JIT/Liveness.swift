@@ -16,35 +16,35 @@ struct Liveness {
     static func inputDies(_ mask: UInt8, _ i: Int) -> Bool { mask & (1 << UInt8(i)) != 0 }
     static func outputDead(_ mask: UInt8, _ j: Int) -> Bool { mask & (16 << UInt8(j)) != 0 }
 
-    /// The arrays come from `arena` and live until it is released.
-    init(_ block: IRBlock, _ arena: ScratchArena) {
-        let temps = block.temps.count, globals = block.globalCount
+    /// Of the block whose ops are `insts` and temps `tempInfo`. The arrays come from `arena` and
+    /// live until it is released.
+    init(insts: UnsafeBufferPointer<Inst>, temps tempInfo: UnsafeBufferPointer<TempInfo>, globalCount globals: Int,
+         labelCount: Int, _ arena: ScratchArena) {
+        let temps = tempInfo.count
         crossing = arena.allocate(Bool.self, count: temps, repeating: false)
-        deadMask = arena.allocate(UInt8.self, count: block.insts.count, repeating: 0)
+        deadMask = arena.allocate(UInt8.self, count: insts.count, repeating: 0)
 
         // Which basic block each local first appears in; a local seen in another is crossing.
         // Without labels nothing is: control can only continue past a basic-block end (an exit)
         // at a label, so a block without labels is one basic block followed by dead code.
         var crossingCount = 0
-        if block.labelCount > 0 {
+        if labelCount > 0 {
             let firstBB = arena.allocate(Int32.self, count: temps, repeating: -1)
-            block.temps.withUnsafeBufferPointer { info in
-                var bb: Int32 = 0
-                for inst in block.insts {
-                    let op = inst.op.info
-                    for k in 0..<(op.ins + op.outs) {
-                        let t = k < op.ins ? inst.input(k) : inst.output(k - op.ins)
-                        let i = Int(t.index)
-                        guard !t.isNone, i >= globals, info[i].kind == .local else { continue }
-                        if firstBB[i] < 0 {
-                            firstBB[i] = bb
-                        } else if firstBB[i] != bb, !crossing[i] {
-                            crossing[i] = true
-                            crossingCount += 1
-                        }
+            var bb: Int32 = 0
+            for inst in insts {
+                let op = inst.op.info
+                for k in 0..<(op.ins + op.outs) {
+                    let t = k < op.ins ? inst.input(k) : inst.output(k - op.ins)
+                    let i = Int(t.index)
+                    guard !t.isNone, i >= globals, tempInfo[i].kind == .local else { continue }
+                    if firstBB[i] < 0 {
+                        firstBB[i] = bb
+                    } else if firstBB[i] != bb, !crossing[i] {
+                        crossing[i] = true
+                        crossingCount += 1
                     }
-                    if op.flags.contains(.basicBlockEnd) { bb += 1 }
                 }
+                if op.flags.contains(.basicBlockEnd) { bb += 1 }
             }
         }
         let crossingLocals = arena.allocate(Int.self, count: crossingCount, repeating: 0)
@@ -65,52 +65,50 @@ struct Liveness {
         var liveGlobals = allGlobals
         let liveStamp = arena.allocate(UInt32.self, count: temps, repeating: 0)
         var epoch: UInt32 = 1
-        block.insts.withUnsafeBufferPointer { insts in
-            for index in insts.indices.reversed() {
-                let inst = insts[index]
-                let info = inst.op.info
-                if info.flags.contains(.leavesBlock) {
-                    epoch += 1
-                    liveGlobals = allGlobals
-                } else if info.flags.contains(.basicBlockEnd) {
-                    liveGlobals = allGlobals
-                    for t in crossingLocals { liveStamp[t] = epoch }
-                }
-                var mask: UInt8 = 0
-                for j in 0..<info.outs {
-                    let t = inst.output(j)
-                    guard !t.isNone else { continue }
-                    let i = Int(t.index)
-                    if i < globals {
-                        if liveGlobals & (1 << UInt64(i)) == 0 { mask |= 16 << UInt8(j) }
-                        liveGlobals &= ~(1 << UInt64(i))
-                    } else {
-                        if liveStamp[i] != epoch { mask |= 16 << UInt8(j) }
-                        liveStamp[i] = 0
-                    }
-                }
-                if Self.readsWholeState(inst) { liveGlobals = allGlobals }
-                if inst.op == .ldEnv || inst.op == .stEnv {
-                    liveGlobals |= EnvAccess.overlappingGlobals(inst, block).bits
-                }
-                for i in 0..<info.ins {
-                    let t = inst.input(i)
-                    guard !t.isNone else { continue }
-                    let k = Int(t.index)
-                    if k < globals {
-                        if liveGlobals & (1 << UInt64(k)) == 0 { mask |= 1 << UInt8(i) }
-                    } else if block.temps[k].kind != .const, liveStamp[k] != epoch {
-                        mask |= 1 << UInt8(i)
-                    }
-                }
-                for i in 0..<info.ins {
-                    let t = inst.input(i)
-                    guard !t.isNone else { continue }
-                    let k = Int(t.index)
-                    if k < globals { liveGlobals |= 1 << UInt64(k) } else { liveStamp[k] = epoch }
-                }
-                deadMask[index] = mask
+        for index in insts.indices.reversed() {
+            let inst = insts[index]
+            let info = inst.op.info
+            if info.flags.contains(.leavesBlock) {
+                epoch += 1
+                liveGlobals = allGlobals
+            } else if info.flags.contains(.basicBlockEnd) {
+                liveGlobals = allGlobals
+                for t in crossingLocals { liveStamp[t] = epoch }
             }
+            var mask: UInt8 = 0
+            for j in 0..<info.outs {
+                let t = inst.output(j)
+                guard !t.isNone else { continue }
+                let i = Int(t.index)
+                if i < globals {
+                    if liveGlobals & (1 << UInt64(i)) == 0 { mask |= 16 << UInt8(j) }
+                    liveGlobals &= ~(1 << UInt64(i))
+                } else {
+                    if liveStamp[i] != epoch { mask |= 16 << UInt8(j) }
+                    liveStamp[i] = 0
+                }
+            }
+            if Self.readsWholeState(inst) { liveGlobals = allGlobals }
+            if inst.op == .ldEnv || inst.op == .stEnv {
+                liveGlobals |= EnvAccess.overlappingGlobals(inst, tempInfo, globals).bits
+            }
+            for i in 0..<info.ins {
+                let t = inst.input(i)
+                guard !t.isNone else { continue }
+                let k = Int(t.index)
+                if k < globals {
+                    if liveGlobals & (1 << UInt64(k)) == 0 { mask |= 1 << UInt8(i) }
+                } else if tempInfo[k].kind != .const, liveStamp[k] != epoch {
+                    mask |= 1 << UInt8(i)
+                }
+            }
+            for i in 0..<info.ins {
+                let t = inst.input(i)
+                guard !t.isNone else { continue }
+                let k = Int(t.index)
+                if k < globals { liveGlobals |= 1 << UInt64(k) } else { liveStamp[k] = epoch }
+            }
+            deadMask[index] = mask
         }
     }
 
@@ -125,12 +123,13 @@ struct Liveness {
 /// `ldEnv`/`stEnv` address the CPU state directly; when the bytes they touch belong to a global,
 /// the global's register copy and its memory home must agree around the access.
 enum EnvAccess {
-    static func overlappingGlobals(_ inst: Inst, _ block: IRBlock) -> GlobalSet {
+    /// Of a block whose temps are `temps`, the first `globalCount` its globals.
+    static func overlappingGlobals(_ inst: Inst, _ temps: UnsafeBufferPointer<TempInfo>, _ globalCount: Int) -> GlobalSet {
         guard inst.op == .ldEnv || inst.op == .stEnv else { return GlobalSet(bits: 0) }
         let start = Int(inst.imm), end = start + inst.memOp.bytes
         var result = GlobalSet(bits: 0)
-        for g in 0..<min(block.globalCount, 64) {
-            let gs = Int(block.temps[g].value), ge = gs + block.temps[g].type.bits / 8
+        for g in 0..<min(globalCount, 64) {
+            let gs = Int(temps[g].value), ge = gs + temps[g].type.bits / 8
             if gs < end && start < ge { result.bits |= 1 << UInt64(g) }
         }
         return result

@@ -5,29 +5,34 @@ import IR
 extension BlockCompiler {
     mutating func lowerSetLabel(_ inst: Inst) {
         alloc.syncBlockEnd(&asm)
-        if let mapping = registersAtBranch[Int(inst.imm)] {
-            alloc.restore(mapping)
+        let l = Int(inst.imm)
+        if hasRegistersAtBranch[l] {
+            alloc.restore(registersAtBranch + 16 * l)
         } else {
             alloc.forgetRegisters()
         }
-        asm.bind(labels[Int(inst.imm)])
+        asm.bind(label(inst.imm))
     }
 
     mutating func lowerBr(_ inst: Inst) {
         alloc.syncBlockEnd(&asm)
-        asm.jmp(labels[Int(inst.imm)])
+        asm.jmp(label(inst.imm))
         alloc.forgetRegisters()
     }
 
     mutating func lowerBrcond(_ inst: Inst) {
         alloc.syncBlockEnd(&asm)
         let cc = compare(inst, 0, 1)
-        asm.jcc(cc, labels[Int(inst.imm)])
+        asm.jcc(cc, label(inst.imm))
         releaseDeadInputs(inst)
         // Both successors start with the globals where they are now, when this branch is the
         // only way in (the fall-through always is; the target when nothing else jumps there).
         alloc.forgetLocals()
-        if onlyEnteredFromItsBranch[Int(inst.imm)] { registersAtBranch[Int(inst.imm)] = alloc.globalRegisters() }
+        let l = Int(inst.imm)
+        if onlyEnteredFromItsBranch[l] {
+            alloc.saveGlobalRegisters(into: registersAtBranch + 16 * l)
+            hasRegistersAtBranch[l] = true
+        }
     }
 
     /// A patchable `jmp rel32` whose displacement is 4-byte aligned (so patching it is one
@@ -37,7 +42,7 @@ extension BlockCompiler {
     mutating func lowerGotoTB(_ inst: Inst) {
         alloc.syncGlobals(&asm)
         let unchained = asm.newLabel()
-        if UInt64(bitPattern: inst.imm) <= block.guestPC { testExitRequest(orGoTo: unchained) }
+        if UInt64(bitPattern: inst.imm) <= guestPC { testExitRequest(orGoTo: unchained) }
         asm.align(4, remainder: 3)
         let jump = asm.offset
         asm.jmp(absolute: asm.origin + UInt(jump + 5))
@@ -93,8 +98,8 @@ extension BlockCompiler {
     /// The exits that leave from the middle of a basic block, placed after the block so the
     /// common path runs straight through.
     mutating func emitStubs() {
-        for stub in stubs {
-            switch stub {
+        for i in 0..<stubCount {
+            switch stubs[i] {
             case .pageFault(let label, let address, let write, let pc):
                 asm.bind(label)
                 asm.mov(.b64, Mem(.r14, StateField.exception), imm: Int32(MIMIC_EXC_PF))

@@ -55,7 +55,7 @@ extension BlockCompiler {
         guard asm.instructionCount - source.instructions == asm.flagsKeepingCount - source.kept else { return false }
         var i = source.opIndex + 1
         while i < opIndex {
-            let between = block.insts[i]
+            let between = insts[i]
             switch between.op {
             case .insnStart: break
             case .mov: if source.reads(between.d0) { return false }

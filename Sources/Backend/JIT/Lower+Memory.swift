@@ -27,14 +27,14 @@ extension BlockCompiler {
     }
 
     mutating func lowerLoadEnv(_ inst: Inst) {
-        for g in EnvAccess.overlappingGlobals(inst, block) { alloc.syncGlobal(g, &asm) }
+        for g in EnvAccess.overlappingGlobals(inst, temps, globalCount) { alloc.syncGlobal(g, &asm) }
         let rd = alloc.allocate(&asm)
         emitLoad(rd, Mem(.r14, Int32(truncatingIfNeeded: inst.imm)), inst.memOp, inst.type)
         finish(inst, rd)
     }
 
     mutating func lowerStoreEnv(_ inst: Inst) {
-        let overlapping = EnvAccess.overlappingGlobals(inst, block)
+        let overlapping = EnvAccess.overlappingGlobals(inst, temps, globalCount)
         for g in overlapping { alloc.syncGlobal(g, &asm) }
         emitStore(inst, 0, Mem(.r14, Int32(truncatingIfNeeded: inst.imm)), inst.memOp)
         releaseDeadInputs(inst)
@@ -45,7 +45,7 @@ extension BlockCompiler {
     /// Jumps to a #PF stub unless `address + bytes <= mem_size` without wrapping.
     mutating func emitBoundsCheck(_ address: GPR, bytes: Int, write: Bool) {
         let fault = asm.newLabel()
-        stubs.append(.pageFault(fault, address: address, write: write, pc: currentPC))
+        addStub(.pageFault(fault, address: address, write: write, pc: currentPC))
         // Valid when address <= mem_size - bytes: one compare against the precomputed limit.
         asm.alu(.cmp, .b64, address, Mem(.r14, StateField.memLast + 8 * Int32(bytes.trailingZeroBitCount)))
         asm.jcc(.a, fault)
@@ -77,13 +77,18 @@ extension BlockCompiler {
     static let tlbReadTag = Int32(MemoryLayout<MimicTLBEntry>.offset(of: \.read_tag)!)
     static let tlbWriteTag = Int32(MemoryLayout<MimicTLBEntry>.offset(of: \.write_tag)!)
     static let tlbAddend = Int32(MemoryLayout<MimicTLBEntry>.offset(of: \.addend)!)
+
+    /// A helper argument: a register's value, or (register nil) a constant.
+    typealias HelperArgument = (register: GPR?, constant: UInt64)
+
     /// What the out-of-line miss path of one access needs (emitted with the block's stubs).
     struct TLBMiss {
         var label: Label
         var resume: Label
         var helper: Int
-        /// Helper arguments after the CPU state: a register's value, or a constant.
-        var arguments: [(GPR?, UInt64)]
+        /// Helper arguments after the CPU state: the first `argumentCount` of these.
+        var arguments: (HelperArgument, HelperArgument, HelperArgument)
+        var argumentCount: Int
         var result: GPR?
         var result32: Bool
         var pc: UInt64
@@ -121,9 +126,9 @@ extension BlockCompiler {
         func slot(_ r: GPR) -> Int32? {
             saved.firstIndex(of: r).map { Int32(8 + (saved.count - 1 - $0) * 8) }
         }
-        let argumentRegisters = BlockCompiler.argumentRegisters
-        for (i, (register, constant)) in miss.arguments.enumerated() {
-            let target = argumentRegisters[i]
+        for i in 0..<miss.argumentCount {
+            let target = BlockCompiler.argumentRegister(i)
+            let (register, constant) = i == 0 ? miss.arguments.0 : i == 1 ? miss.arguments.1 : miss.arguments.2
             if let register {
                 if let s = slot(register) { asm.mov(.b64, target, Mem(.rsp, s)) } else { asm.mov(.b64, target, register) }
             } else {
@@ -153,9 +158,9 @@ extension BlockCompiler {
         asm.mov(.b64, page, Mem(.r14, index: entry, table + Self.tlbAddend))
         emitLoad(rd, Mem(page, index: ra), inst.memOp, inst.type)
         asm.bind(done)
-        stubs.append(.tlbMiss(TLBMiss(label: miss, resume: done, helper: Int(inst.imm),
-                                      arguments: [(ra, 0), (nil, UInt64(inst.memOp.raw))], result: rd,
-                                      result32: inst.type == .i32, pc: currentPC)))
+        addStub(.tlbMiss(TLBMiss(label: miss, resume: done, helper: Int(inst.imm),
+                                 arguments: ((ra, 0), (nil, UInt64(inst.memOp.raw)), (nil, 0)), argumentCount: 2, result: rd,
+                                 result32: inst.type == .i32, pc: currentPC)))
         finish(inst, rd)
     }
 
@@ -174,10 +179,10 @@ extension BlockCompiler {
         asm.mov(.b64, page, Mem(.r14, index: entry, table + Self.tlbAddend))
         if let immediate { asm.mov(w, Mem(page, index: ra), imm: immediate) } else { asm.mov(w, Mem(page, index: ra), rv!) }
         asm.bind(done)
-        let value: (GPR?, UInt64) = rv.map { ($0, 0) } ?? (nil, alloc.constValue(inst.a1))
-        stubs.append(.tlbMiss(TLBMiss(label: miss, resume: done, helper: Int(inst.imm),
-                                      arguments: [(ra, 0), value, (nil, UInt64(inst.memOp.raw))], result: nil,
-                                      result32: false, pc: currentPC)))
+        let value: HelperArgument = rv.map { ($0, 0) } ?? (nil, alloc.constValue(inst.a1))
+        addStub(.tlbMiss(TLBMiss(label: miss, resume: done, helper: Int(inst.imm),
+                                 arguments: ((ra, 0), value, (nil, UInt64(inst.memOp.raw))), argumentCount: 3, result: nil,
+                                 result32: false, pc: currentPC)))
         releaseDeadInputs(inst)
     }
 }

@@ -3,13 +3,32 @@ import IR
 /// A set of host registers, one bit per encoding number.
 struct RegSet: Equatable {
     var bits: UInt16
-    static let empty = RegSet(bits: 0)
+    @inline(__always) static var empty: RegSet { RegSet(bits: 0) }
     init(bits: UInt16) { self.bits = bits }
-    init(_ regs: [GPR]) { bits = regs.reduce(0) { $0 | 1 << UInt16($1.rawValue) } }
     init(_ r: GPR) { bits = 1 << UInt16(r.rawValue) }
     @inline(__always) func contains(_ r: GPR) -> Bool { bits & (1 << UInt16(r.rawValue)) != 0 }
     @inline(__always) mutating func insert(_ r: GPR) { bits |= 1 << UInt16(r.rawValue) }
     @inline(__always) mutating func remove(_ r: GPR) { bits &= ~(1 << UInt16(r.rawValue)) }
+}
+
+/// Registers in a fixed order, four bits each, lowest first: the allocator's loops walk these
+/// rather than arrays (no retain, no bounds check, no lazy global).
+struct RegList: Sequence, IteratorProtocol {
+    var packed: UInt64
+    var count: Int
+
+    init(packed: UInt64, count: Int) {
+        self.packed = packed
+        self.count = count
+    }
+
+    @inline(__always) mutating func next() -> GPR? {
+        guard count > 0 else { return nil }
+        let r = GPR(rawValue: UInt8(truncatingIfNeeded: packed & 15))
+        packed >>= 4
+        count -= 1
+        return r
+    }
 }
 
 /// Where temps live while one block is compiled: TCG's local allocator.
@@ -21,12 +40,15 @@ struct RegSet: Equatable {
 /// locked so that making room for another operand cannot take them.
 struct RegisterAllocator {
     /// Allocation order: callee-saved first (they survive helper calls), rax/rcx/rdx last
-    /// (mul and shifts by cl want them).
-    static let order: [GPR] = [.rbx, .rbp, .r12, .r13, .r8, .r9, .r10, .r11, .rsi, .rdi, .rdx, .rcx, .rax]
-    static let callerSaved = RegSet([.rax, .rcx, .rdx, .rsi, .rdi, .r8, .r9, .r10, .r11])
-    static let calleeSavedOrder: [GPR] = [.rbx, .rbp, .r12, .r13]
+    /// (mul and shifts by cl want them): rbx, rbp, r12, r13, r8, r9, r10, r11, rsi, rdi, rdx,
+    /// rcx, rax (RegisterOrderTests spells it out).
+    @inline(__always) static var order: RegList { RegList(packed: 0x0127_6BA9_8DC5_3, count: 13) }
+    /// rax, rcx, rdx, rsi, rdi, r8-r11.
+    @inline(__always) static var callerSaved: RegSet { RegSet(bits: 0x0FC7) }
+    /// rbx, rbp, r12, r13.
+    @inline(__always) static var calleeSavedOrder: RegList { RegList(packed: 0xDC53, count: 4) }
 
-    let temps: [TempInfo]
+    let temps: UnsafeBufferPointer<TempInfo>
     let globalCount: Int
     let crossing: UnsafeMutableBufferPointer<Bool>
 
@@ -42,20 +64,23 @@ struct RegisterAllocator {
     let owner: UnsafeMutableBufferPointer<Temp>
     /// Registers the current op reads or writes.
     var locked = RegSet.empty
-    var freeSlots: [Int32] = []
+    /// Stack slots given back by dead locals (a stack of `freeSlotCount`; at most one per temp).
+    let freeSlots: UnsafeMutablePointer<Int32>
+    var freeSlotCount = 0
     var nextSlot: Int32 = 0
     /// Set when a block needs more spill slots than the frame has; compilation then fails.
     var outOfSlots = false
 
-    init(block: IRBlock, crossing: UnsafeMutableBufferPointer<Bool>, arena: ScratchArena) {
-        temps = block.temps
-        globalCount = block.globalCount
+    init(temps: UnsafeBufferPointer<TempInfo>, globalCount: Int, crossing: UnsafeMutableBufferPointer<Bool>, arena: ScratchArena) {
+        self.temps = temps
+        self.globalCount = globalCount
         self.crossing = crossing
         reg = arena.allocate(Optional<GPR>.self, count: temps.count, repeating: GPR?.none)
         inMemory = arena.allocate(Bool.self, count: temps.count, repeating: false)
-        for g in 0..<block.globalCount { inMemory[g] = true }
+        for g in 0..<globalCount { inMemory[g] = true }
         slot = arena.allocate(Int32.self, count: temps.count, repeating: -1)
         owner = arena.allocate(Temp.self, count: 16, repeating: .none)
+        freeSlots = arena.allocateUninitialized(Int32.self, count: temps.count).baseAddress!
     }
 
     @inline(__always) func isConst(_ t: Temp) -> Bool { temps[Int(t.index)].kind == .const }
@@ -67,8 +92,9 @@ struct RegisterAllocator {
         let i = Int(t.index)
         if i < globalCount { return Mem(.r14, Int32(temps[i].value)) }
         if slot[i] < 0 {
-            if let s = freeSlots.popLast() {
-                slot[i] = s
+            if freeSlotCount > 0 {
+                freeSlotCount -= 1
+                slot[i] = freeSlots[freeSlotCount]
             } else if nextSlot < Int32(EntryTrampoline.spillSlots) {
                 slot[i] = nextSlot
                 nextSlot += 1
@@ -112,7 +138,7 @@ struct RegisterAllocator {
     }
 
     /// Empties `r` for a fixed use: its temp moves to a free register, or to memory when none is free.
-    mutating func evict(_ r: GPR, _ asm: inout X86Encoder, preferring candidates: [GPR] = RegisterAllocator.order) {
+    mutating func evict(_ r: GPR, _ asm: inout X86Encoder, preferring candidates: RegList = RegisterAllocator.order) {
         let t = owner[Int(r.rawValue)]
         guard !t.isNone else { return }
         for other in candidates where other != r && owner[Int(other.rawValue)].isNone && !locked.contains(other) {
@@ -191,7 +217,8 @@ struct RegisterAllocator {
         } else {
             inMemory[i] = false
             if !crossing[i], slot[i] >= 0 {
-                freeSlots.append(slot[i])
+                freeSlots[freeSlotCount] = slot[i]
+                freeSlotCount += 1
                 slot[i] = -1
             }
         }
@@ -255,16 +282,17 @@ struct RegisterAllocator {
         }
     }
 
-    /// Which temps (globals and crossing locals) the registers hold, per register encoding.
-    func globalRegisters() -> [Temp] {
-        (0..<16).map { i in
+    /// Writes which temps (globals and crossing locals) the registers hold, per register
+    /// encoding, to `mapping[0..<16]`.
+    func saveGlobalRegisters(into mapping: UnsafeMutablePointer<Temp>) {
+        for i in 0..<16 {
             let t = owner[i]
-            return !t.isNone && (isGlobal(t) || crossing[Int(t.index)]) ? t : .none
+            mapping[i] = !t.isNone && (isGlobal(t) || crossing[Int(t.index)]) ? t : .none
         }
     }
 
-    /// Starts a basic block with `mapping` (from `globalRegisters` at its only predecessor).
-    mutating func restore(_ mapping: [Temp]) {
+    /// Starts a basic block with `mapping` (from `saveGlobalRegisters` at its only predecessor).
+    mutating func restore(_ mapping: UnsafeMutablePointer<Temp>) {
         forgetRegisters()
         for r in Self.order where !mapping[Int(r.rawValue)].isNone {
             let t = mapping[Int(r.rawValue)]
