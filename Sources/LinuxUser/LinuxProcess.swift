@@ -56,7 +56,7 @@ public final class LinuxProcess {
         } catch {
             throw LoadError("cannot reserve the guest address space: \(error)", status: 1)
         }
-        image = try ProgramLoader.load(elf, name: programPath, into: space)
+        image = try ProgramLoader.load(elf, name: programPath, into: space, hostPath: path)
         var entry = image.entry
         var interpreterBase: UInt64 = 0
         if let interpreter = image.interpreter {
@@ -64,7 +64,8 @@ public final class LinuxProcess {
             let interpreterELF = try ProgramLoader.read(path: interpreterPath)
             guard interpreterELF.type == .sharedObject else { throw LoadError("\(interpreter): the interpreter is not a shared object") }
             let base = space.mmapTop - (256 << 20)
-            let loaded = try ProgramLoader.load(interpreterELF, name: LinuxProcess.absolute(interpreterPath), into: space, base: base)
+            let loaded = try ProgramLoader.load(interpreterELF, name: LinuxProcess.absolute(interpreterPath), into: space, base: base,
+                                                hostPath: interpreterPath)
             interpreterBase = loaded.bias
             entry = loaded.entry
         }

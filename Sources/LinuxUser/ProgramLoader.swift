@@ -38,14 +38,20 @@ public enum ProgramLoader {
         guard st.st_mode & S_IFMT != S_IFDIR else { throw LoadError("\(path): is a directory") }
         guard st.st_mode & S_IFMT == S_IFREG else { throw LoadError("\(path): not a regular file") }
         guard st.st_size <= 1 << 32 else { throw LoadError("\(path): too large to be a program (\(st.st_size) bytes)") }
-        var bytes = [UInt8](repeating: 0, count: Int(st.st_size))
-        var got = 0
-        while got < bytes.count {
-            let n = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + got, $0.count - got) }
-            if n < 0, errno == EINTR { continue }
-            guard n > 0 else { throw LoadError("\(path): cannot read: \(n < 0 ? String(cString: strerror(errno)) : "unexpected end of file")") }
-            got += n
+        // Read straight into the array's storage: zero-filling it first would touch every page twice.
+        var failure: String?
+        let bytes = [UInt8](unsafeUninitializedCapacity: Int(st.st_size)) { buffer, count in
+            while count < buffer.count {
+                let n = Glibc.read(fd, buffer.baseAddress! + count, buffer.count - count)
+                if n < 0, errno == EINTR { continue }
+                guard n > 0 else {
+                    failure = n < 0 ? String(cString: strerror(errno)) : "unexpected end of file"
+                    return
+                }
+                count += n
+            }
         }
+        if let failure { throw LoadError("\(path): cannot read: \(failure)") }
         do {
             return try ELFFile(bytes: bytes)
         } catch {
@@ -55,8 +61,10 @@ public enum ProgramLoader {
 
     /// Checks `elf` and copies its segments into `space`. A position-independent program
     /// (ET_DYN) is placed at `base` (aligned to its largest segment alignment).
+    /// `hostPath`, the file `elf` was read from, lets the segments' file pages be mapped from
+    /// it (copy-on-write, as Linux maps them) rather than copied.
     public static func load(_ elf: ELFFile, name: String, into space: AddressSpace,
-                            base: UInt64? = nil) throws(LoadError) -> LoadedImage {
+                            base: UInt64? = nil, hostPath: String? = nil) throws(LoadError) -> LoadedImage {
         let page = AddressSpace.pageSize
         guard elf.machine == .x86_64 else {
             let machine: String = switch elf.machine {
@@ -131,6 +139,8 @@ public enum ProgramLoader {
             let start = AddressSpace.pageDown(ph.virtualAddress + bias)
             space.setFreshAccess(start, AddressSpace.pageUp(ph.virtualAddress + bias + ph.memorySize)! - start, [.read, .write])
         }
+        let file = hostPath.map { open($0, O_RDONLY | O_CLOEXEC) } ?? -1
+        defer { if file >= 0 { close(file) } }
         var previous: (end: UInt64, access: GuestMemory.PageAccess) = (0, [])
         var finalAccess: [(start: UInt64, end: UInt64, access: GuestMemory.PageAccess)] = []
         for ph in ordered {
@@ -138,8 +148,20 @@ public enum ProgramLoader {
             let end = AddressSpace.pageUp(ph.virtualAddress + bias + ph.memorySize)!
             let fileStart = AddressSpace.pageDown(ph.offset)
             let fileEnd = ph.fileSize == 0 ? fileStart : min(AddressSpace.pageUp(ph.offset + ph.fileSize)!, fileSize)
-            elf.bytes.withUnsafeBytes { file in
-                space.host(start).copyMemory(from: file.baseAddress! + Int(fileStart), byteCount: Int(fileEnd - fileStart))
+            // A page the previous segment shares keeps what was copied there; the file's last
+            // page, when the file ends inside it, is copied too (the rest of it stays zero).
+            let mapStart = max(start, previous.end), mapEnd = AddressSpace.pageDown(start + (fileEnd - fileStart))
+            let mapped = file >= 0 && mapEnd > mapStart
+                && mmap(space.host(mapStart), Int(mapEnd - mapStart), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED,
+                        file, off_t(fileStart + (mapStart - start))) != MAP_FAILED
+            elf.bytes.withUnsafeBytes { bytes in
+                if mapped {
+                    if mapStart > start { space.host(start).copyMemory(from: bytes.baseAddress! + Int(fileStart), byteCount: Int(mapStart - start)) }
+                    let tail = fileStart + (mapEnd - start)
+                    if tail < fileEnd { space.host(mapEnd).copyMemory(from: bytes.baseAddress! + Int(tail), byteCount: Int(fileEnd - tail)) }
+                } else {
+                    space.host(start).copyMemory(from: bytes.baseAddress! + Int(fileStart), byteCount: Int(fileEnd - fileStart))
+                }
             }
             if ph.flags & ELFProgramHeader.writable != 0, ph.memorySize > ph.fileSize {
                 let zeroStart = ph.virtualAddress + bias + ph.fileSize
