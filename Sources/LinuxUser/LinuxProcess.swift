@@ -102,6 +102,7 @@ public final class LinuxProcess {
         group = ThreadGroup()
         setRegister(MIMIC_RSP, initialStack.stackPointer)
         bindSignalsToThisThread()
+        LinuxProcess.nameThread(afterProgram: program)
     }
 
     /// A new thread of `creator`'s process, running on `engine` (which shares the creator's

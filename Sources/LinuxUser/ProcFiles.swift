@@ -55,16 +55,31 @@ extension LinuxProcess {
             let mappings = group.addressSpaceLock.withLock { space.mappings }
             return Array(mappings.map(LinuxProcess.mapsLine).joined().utf8)
         case .auxv:
-            var words: [UInt64] = []
-            for (type, value) in initialStack.auxiliaryVector.entries { words += [type.rawValue, value] }
-            words += [AuxType.null.rawValue, 0]
-            return words.withUnsafeBytes { Array($0) }
+            return auxiliaryVectorBytes
         case .cmdline, .environ:
             let (start, end) = file == .cmdline ? initialStrings.arguments : initialStrings.environment
             guard end > start else { return [] }
             guard space.memory.isAccessible(start, Int(end - start), write: false) else { return [] }
             return Array(UnsafeRawBufferPointer(start: space.host(start), count: Int(end - start)))
         }
+    }
+
+    /// Gives the host thread (the main thread names the process) the command name Linux gives
+    /// a program at execve: the last component of the path it ran, at most 15 bytes. Its
+    /// /proc/PID/comm, stat and status, and PR_GET_NAME, then show the guest's, and threads
+    /// inherit it.
+    static func nameThread(afterProgram program: String) {
+        let last = program.split(separator: "/").last.map(String.init) ?? program
+        var name = Array(last.utf8.prefix(15)) + [0]
+        _ = name.withUnsafeMutableBytes { hostSyscall(.prctl, 15, hostArgument($0.baseAddress)) }  // PR_SET_NAME
+    }
+
+    /// The auxiliary vector the program started with, as /proc/PID/auxv and PR_GET_AUXV give it.
+    var auxiliaryVectorBytes: [UInt8] {
+        var words: [UInt64] = []
+        for (type, value) in initialStack.auxiliaryVector.entries { words += [type.rawValue, value] }
+        words += [AuxType.null.rawValue, 0]
+        return words.withUnsafeBytes { Array($0) }
     }
 
     /// Where the initial stack put the argument and environment strings (each range holds the

@@ -10,7 +10,8 @@ extension LinuxProcess {
     /// System calls that return EINTR after a handler ran even with SA_RESTART (as on Linux).
     static let neverRestarted: Set<UInt64> = [
         SyscallNumber.nanosleep, .clock_nanosleep, .poll, .ppoll, .select, .pselect6, .rt_sigsuspend,
-        .pause, .rt_sigtimedwait, .restart_syscall, .epoll_wait, .epoll_pwait,
+        .pause, .rt_sigtimedwait, .restart_syscall, .epoll_wait, .epoll_pwait, .epoll_pwait2, .semop, .semtimedop,
+        .msgsnd, .msgrcv,
     ].reduce(into: Set<UInt64>()) { $0.insert($1.rawValue) }
 
     /// Delivers every pending signal the guest does not block.

@@ -4,10 +4,12 @@ enum SyscallNumber: UInt64 {
     case read = 0, write, open, close, stat, fstat, lstat, poll, lseek, mmap, mprotect, munmap, brk
     case rt_sigaction = 13, rt_sigprocmask, rt_sigreturn, ioctl, pread64, pwrite64, readv, writev
     case access = 21, pipe, select, sched_yield, mremap, msync, mincore, madvise
+    case shmget = 29, shmat, shmctl
     case dup = 32, dup2, pause, nanosleep, getitimer, alarm, setitimer, getpid
     case sendfile = 40, socket, connect, accept, sendto, recvfrom, sendmsg, recvmsg, shutdown, bind
     case listen = 50, getsockname, getpeername, socketpair, setsockopt, getsockopt
     case clone = 56, fork, vfork, execve, exit, wait4, kill, uname
+    case semget = 64, semop, semctl, shmdt, msgget, msgsnd, msgrcv, msgctl
     case fcntl = 72, flock, fsync, fdatasync, truncate, ftruncate, getdents, getcwd, chdir, fchdir
     case rename = 82, mkdir, rmdir, creat, link, unlink, symlink, readlink, chmod, fchmod, chown
     case fchown = 93, lchown, umask, gettimeofday, getrlimit, getrusage, sysinfo, times
@@ -27,7 +29,7 @@ enum SyscallNumber: UInt64 {
     case llistxattr = 195, flistxattr, removexattr, lremovexattr, fremovexattr
     case epoll_create = 213
     case tkill = 200, time, futex, sched_setaffinity, sched_getaffinity
-    case getdents64 = 217, set_tid_address, restart_syscall
+    case getdents64 = 217, set_tid_address, restart_syscall, semtimedop
     case fadvise64 = 221, timer_create, timer_settime, timer_gettime, timer_getoverrun, timer_delete
     case clock_gettime = 228, clock_getres, clock_nanosleep, exit_group, epoll_wait, epoll_ctl
     case tgkill = 234, utimes
@@ -44,7 +46,7 @@ enum SyscallNumber: UInt64 {
     case prlimit64 = 302
     case syncfs = 306, sendmmsg
     case getcpu = 309
-    case renameat2 = 316
+    case renameat2 = 316, seccomp
     case getrandom = 318, memfd_create
     case copy_file_range = 326, preadv2, pwritev2
     case statx = 332

@@ -14,7 +14,7 @@ import Glibc
 /// to itself has it queued in Mimic's own pending set.
 extension LinuxProcess {
     /// epoll_wait, epoll_pwait and epoll_pwait2: `struct epoll_event` is 12 packed bytes on
-    /// x86-64, the host's layout; the signal mask is made safe for Mimic. As on Linux the
+    /// x86-64, the host's layout; the signal mask is temporary (`waitWithTemporaryMask`). As on Linux the
     /// event buffer need only lie in the address space: the host kernel faults (EFAULT) on the
     /// events it stores into inaccessible pages, none when nothing is ready.
     func sysEpollWait(_ call: SyscallNumber, _ a: SyscallArguments) throws(Errno) -> Int64 {
@@ -23,11 +23,9 @@ extension LinuxProcess {
         let (events, _) = try accessiblePrefix(a[1], 12 * UInt64(count), write: true)
         if call == .epoll_wait { return hostSyscall(call, a.long(0), events, Int(count), a.long(3)) }
         if a[4] != 0, a[5] != 8 { throw .invalid }
-        var mask = a[4] == 0 ? 0 : SignalState.hostMask(try load(a[4], as: UInt64.self))
+        let mask: UInt64? = a[4] == 0 ? nil : try load(a[4], as: UInt64.self)
         let timeout = call == .epoll_pwait2 ? hostArgument(try optionalReading(a[3], 16)) : a.long(3)
-        return withUnsafeMutablePointer(to: &mask) { m in
-            hostSyscall(call, a.long(0), events, Int(count), timeout, a[4] == 0 ? 0 : hostArgument(m), 8)
-        }
+        return waitWithTemporaryMask(mask) { m in hostSyscall(call, a.long(0), events, Int(count), timeout, m, 8) }
     }
 
     /// signalfd and signalfd4: the host's signalfd for the same signals (see above), less

@@ -159,13 +159,12 @@ extension LinuxProcess {
                                hostArgument(try optionalWriting(a[4], 16)))
         }
         let timeout = try optionalWriting(a[4], 16)
-        var mask = try hostSignalMaskArgument(a[5])
-        return withUnsafeMutableBytes(of: &mask) { m in
-            if m.load(fromByteOffset: 8, as: UInt64.self) == 8 {
-                m.storeBytes(of: UInt64(UInt(bitPattern: m.baseAddress! + 16)), as: UInt64.self)
+        return waitWithTemporaryMask(try pselectMask(a[5])) { m in
+            var argument = (UInt64(UInt(bitPattern: m)), UInt64(8))
+            return withUnsafeMutablePointer(to: &argument) {
+                hostSyscall(.pselect6, Int(n), hostArgument(read), hostArgument(write), hostArgument(except),
+                            hostArgument(timeout), m == 0 ? 0 : hostArgument($0))
             }
-            return hostSyscall(.pselect6, Int(n), hostArgument(read), hostArgument(write), hostArgument(except),
-                               hostArgument(timeout), a[5] == 0 ? 0 : hostArgument(m.baseAddress))
         }
     }
 
@@ -176,20 +175,18 @@ extension LinuxProcess {
         if call == .poll { return hostSyscall(.poll, hostArgument(fds), count, a.long(2)) }
         guard a[3] == 0 || a[4] == 8 else { throw .invalid }
         let timeout = try optionalWriting(a[2], 16)
-        var mask = a[3] == 0 ? 0 : SignalState.hostMask(try load(a[3], as: UInt64.self))
-        return withUnsafeMutablePointer(to: &mask) { m in
-            hostSyscall(.ppoll, hostArgument(fds), count, hostArgument(timeout), a[3] == 0 ? 0 : hostArgument(m), 8)
-        }
+        let mask: UInt64? = a[3] == 0 ? nil : try load(a[3], as: UInt64.self)
+        return waitWithTemporaryMask(mask) { m in hostSyscall(.ppoll, hostArgument(fds), count, hostArgument(timeout), m, 8) }
     }
 
-    /// pselect6's sixth argument: a pointer to {const sigset_t *, size_t}; the host gets the
-    /// same shape with the mask made safe for Mimic (synchronous signals never blocked).
-    func hostSignalMaskArgument(_ address: UInt64) throws(Errno) -> (UInt64, UInt64, UInt64) {
-        guard address != 0 else { return (0, 0, 0) }
+    /// pselect6's sixth argument: a pointer to {const sigset_t *, size_t}, the mask the call
+    /// waits with (nil: no pointer, or a NULL set, which leaves the mask alone).
+    func pselectMask(_ address: UInt64) throws(Errno) -> UInt64? {
+        guard address != 0 else { return nil }
         let setAddress: UInt64 = try load(address, as: UInt64.self)
         let size: UInt64 = try load(address + 8, as: UInt64.self)
-        guard setAddress != 0 else { return (0, 0, 0) }
+        guard setAddress != 0 else { return nil }
         guard size == 8 else { throw .invalid }
-        return (0, 8, SignalState.hostMask(try load(setAddress, as: UInt64.self)))
+        return try load(setAddress, as: UInt64.self)
     }
 }

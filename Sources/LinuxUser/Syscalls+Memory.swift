@@ -5,7 +5,7 @@ import Glibc
 #endif
 
 /// brk, mmap, munmap, mremap, mprotect, madvise, msync, mincore with Linux's semantics over
-/// the guest's address space.
+/// the guest's address space; membarrier.
 ///
 /// Private anonymous memory is the address space's own zero pages. File and shared mappings
 /// are host mappings (made anywhere by the host kernel, which checks the descriptor, the
@@ -168,6 +168,17 @@ extension LinuxProcess {
         let pages = Int((end - start) / AddressSpace.pageSize)
         let out = try writing(a[2], pages)
         return hostSyscall(.mincore, hostArgument(space.host(start)), Int(end - start), hostArgument(out))
+    }
+
+    /// membarrier: the host's, whose barriers reach every guest thread (each is a host
+    /// thread of this process). Without rseq under Mimic its commands are not offered, as a
+    /// kernel without CONFIG_RSEQ answers.
+    func sysMembarrier(_ a: SyscallArguments) throws(Errno) -> Int64 {
+        let rseqCommands: Int32 = 0x80 | 0x100  // PRIVATE_EXPEDITED_RSEQ and its registration
+        let command = a.int(0)
+        if command & rseqCommands != 0 { throw .invalid }
+        let r = hostSyscall(.membarrier, Int(command), Int(a.int(1)), Int(a.int(2)))
+        return command == 0 && r > 0 ? r & ~Int64(rseqCommands) : r
     }
 
     /// The path a descriptor names (for the mapping list), from /proc/self/fd.

@@ -4,7 +4,7 @@ import Introspection
 import Glibc
 #endif
 
-/// fork, vfork, clone (threads: GuestThreads.swift), execve, arch_prctl, futex, prctl.
+/// fork, vfork, clone (threads: GuestThreads.swift), execve, arch_prctl, futex, prctl, seccomp.
 extension LinuxProcess {
     static let cloneVM: UInt64 = 0x100, cloneVfork: UInt64 = 0x4000, cloneThread: UInt64 = 0x1_0000
     static let cloneSetTLS: UInt64 = 0x8_0000, cloneParentSetTID: UInt64 = 0x10_0000
@@ -165,18 +165,50 @@ extension LinuxProcess {
         }
     }
 
+    /// prctl: the options that describe the process or thread are the host's own (the guest
+    /// thread is the host thread, and Mimic is the process), with guest pointers translated;
+    /// those about the address space or the system calls are the guest's (the tid address,
+    /// the auxiliary vector) or refused where Mimic cannot honour them (seccomp, PR_SET_MM).
     func sysPrctl(_ a: SyscallArguments) throws(Errno) -> Int64 {
-        switch a.int(0) {
+        let option = a.int(0)
+        switch option {
         case 15:  // PR_SET_NAME
             return hostSyscall(.prctl, 15, hostArgument(try reading(a[1], 16)))
         case 16:  // PR_GET_NAME
             return hostSyscall(.prctl, 16, hostArgument(try writing(a[1], 16)))
-        case 1, 2, 3, 4, 36, 37, 38, 39:
-            // PDEATHSIG set/get (get writes an int), DUMPABLE, CHILD_SUBREAPER, NO_NEW_PRIVS
-            if a.int(0) == 2 || a.int(0) == 37 { return hostSyscall(.prctl, Int(a.int(0)), hostArgument(try writing(a[1], 4))) }
-            return hostSyscall(.prctl, Int(a.int(0)), a.long(1), a.long(2), a.long(3), a.long(4))
+        case 2, 37:  // PR_GET_PDEATHSIG, PR_GET_CHILD_SUBREAPER: an int out
+            return hostSyscall(.prctl, Int(option), hostArgument(try writing(a[1], 4)))
+        case 1, 3, 4, 7, 8, 13, 14, 21, 23, 24, 27, 28, 29, 30, 31, 32, 33, 34, 36, 38, 39, 41, 42, 47, 52, 53, 57, 58,
+             0x5961_6D61:
+            // PR_SET_PDEATHSIG, PR_GET/SET_DUMPABLE, PR_GET/SET_KEEPCAPS, PR_GET/SET_TIMING,
+            // PR_GET_SECCOMP, PR_CAPBSET_READ/DROP, PR_GET/SET_SECUREBITS, PR_SET/GET_TIMERSLACK,
+            // PR_TASK_PERF_EVENTS_DISABLE/ENABLE, PR_MCE_KILL(_GET), PR_SET_CHILD_SUBREAPER,
+            // PR_SET/GET_NO_NEW_PRIVS, PR_SET/GET_THP_DISABLE, PR_CAP_AMBIENT,
+            // PR_GET/SET_SPECULATION_CTRL, PR_SET/GET_IO_FLUSHER, PR_SET_PTRACER: integers only
+            return hostSyscall(.prctl, Int(option), a.long(1), a.long(2), a.long(3), a.long(4))
+        case 40:  // PR_GET_TID_ADDRESS: the guest's set_tid_address / CLONE_CHILD_CLEARTID word
+            try store(clearChildTID, at: a[1])
+            return 0
+        case 0x4155_5856:  // PR_GET_AUXV: the guest's auxiliary vector, its full size returned
+            guard a[3] == 0, a[4] == 0 else { throw .invalid }
+            let bytes = auxiliaryVectorBytes
+            let n = min(Int(min(a[2], UInt64(Int.max))), bytes.count)
+            if n > 0 {
+                let out = try writing(a[1], n)
+                bytes.withUnsafeBytes { out.copyMemory(from: $0.baseAddress!, byteCount: n) }
+            }
+            return Int64(bytes.count)
+        case 22:  // PR_SET_SECCOMP
+            // Mimic cannot put a filter (or strict mode) on the guest's system calls: refused
+            // as by a kernel without seccomp, rather than a sandbox that is not there.
+            logUnimplemented("prctl PR_SET_SECCOMP (mode \(a[1])): seccomp is not available under Mimic")
+            throw .invalid
+        case 35:  // PR_SET_MM: the guest's memory map is Mimic's to lay out
+            throw Errno(EPERM)
+        case 0x5356_4D41:  // PR_SET_VMA: anonymous mapping names are not kept (as without CONFIG_ANON_VMA_NAME)
+            throw .invalid
         default:
-            logUnimplemented("prctl option \(a.int(0))")
+            logUnimplemented("prctl option \(option)")
             throw .invalid
         }
     }

@@ -3,8 +3,8 @@ import CCPU
 import Glibc
 #endif
 
-/// rt_sigaction, rt_sigprocmask, rt_sigpending, rt_sigsuspend, pause, sigaltstack, kill,
-/// tkill, tgkill.
+/// rt_sigaction, rt_sigprocmask, rt_sigpending, rt_sigsuspend, pause, the waits with a
+/// temporary mask, sigaltstack, kill, tkill, tgkill.
 extension LinuxProcess {
     func sysSigaction(_ a: SyscallArguments) throws(Errno) -> Int64 {
         let sig = a.int(0)
@@ -50,18 +50,36 @@ extension LinuxProcess {
         return 0
     }
 
-    /// rt_sigsuspend(mask) and pause(): wait with `mask` for a signal that runs a handler.
+    /// rt_sigsuspend(mask) and pause(): wait with `mask` (pause: the current one) for a
+    /// signal that runs a handler. The host installs the mask and waits in one call: a guest
+    /// mask set on the host first would let a pending signal in before the wait began.
     func sysSuspend(mask: UInt64?) throws(Errno) -> Int64 {
-        let before = signals.blocked
-        let waitMask = (mask ?? before) & ~SignalState.unblockable
+        waitWithTemporaryMask(mask ?? signals.blocked) { m in hostSyscall(.rt_sigsuspend, m, 8) }
+    }
+
+    /// ppoll, pselect6, epoll_pwait and epoll_pwait2 wait with a temporary mask (nil: the
+    /// caller's) as rt_sigsuspend does: when a signal interrupts the wait, the temporary mask
+    /// stays installed until delivery, so the handler runs with it and its frame saves the
+    /// caller's mask (restored by rt_sigreturn, or at once when no handler runs); when the
+    /// call returns otherwise the caller's mask is back, and a signal only the temporary mask
+    /// let through stays pending, as on Linux. `wait` gets the host mask's address.
+    func waitWithTemporaryMask(_ mask: UInt64?, _ wait: (Int) -> Int64) -> Int64 {
+        guard let mask else { return wait(0) }
+        let temporary = mask & ~SignalState.unblockable
         collectHostSignals()
-        signals.maskBeforeSuspend = before
-        setBlockedSignals(waitMask)
-        if signals.pending & ~waitMask == 0 {
-            var host = SignalState.hostMask(waitMask)
-            _ = withUnsafeMutablePointer(to: &host) { hostSyscall(.rt_sigsuspend, hostArgument($0), 8) }
+        let result: Int64
+        if signals.pending & ~temporary != 0 {
+            // A signal Mimic holds (not pending on the host) that the mask lets through.
+            result = -Int64(EINTR)
+        } else {
+            var host = SignalState.hostMask(temporary)
+            result = withUnsafeMutablePointer(to: &host) { wait(hostArgument($0)) }
         }
-        return -Int64(EINTR)
+        if result == -Int64(EINTR) {
+            signals.maskBeforeSuspend = signals.blocked
+            setBlockedSignals(temporary)
+        }
+        return result
     }
 
     func sysSigaltstack(_ a: SyscallArguments) throws(Errno) -> Int64 {

@@ -219,6 +219,24 @@ extension LinuxProcess {
         case .madvise: return try sysMadvise(a)
         case .msync: return try sysMsync(a)
         case .mincore: return try sysMincore(a)
+        case .membarrier: return try sysMembarrier(a)
+
+        // System V IPC
+        case .shmget, .semget, .msgget:
+            return hostSyscall(call, a.long(0), a.long(1), a.long(2))
+        case .shmat: return try sysShmat(a)
+        case .shmdt: return try sysShmdt(a)
+        case .shmctl: return try sysShmctl(a)
+        case .semop, .semtimedop: return try sysSemop(call, a)
+        case .semctl: return try sysSemctl(a)
+        case .msgsnd:
+            // The message: a long type, then msgsz bytes (the host checks the size first).
+            let (p, _) = try accessiblePrefix(a[1], a[2] &+ 8, write: false)
+            return hostSyscall(call, a.long(0), p, a.long(2), a.long(3))
+        case .msgrcv:
+            let (p, _) = try accessiblePrefix(a[1], a[2] &+ 8, write: true)
+            return hostSyscall(call, a.long(0), p, a.long(2), a.long(3), a.long(4))
+        case .msgctl: return try sysMsgctl(a)
 
         // Signals
         case .rt_sigaction: return try sysSigaction(a)
@@ -336,8 +354,17 @@ extension LinuxProcess {
 
         case .restart_syscall:
             return -Int64(EINTR)
-        case .rseq, .get_robust_list, .membarrier, .io_uring_setup, .io_uring_enter, .io_uring_register:
+        case .rseq, .get_robust_list:
             logUnimplemented("syscall \(number) (\(call))")
+            throw Errno(ENOSYS)
+        case .seccomp:
+            // See PR_SET_SECCOMP: no filter can be put on the guest's calls, so none is taken.
+            logUnimplemented("syscall \(number) (seccomp operation \(a[0])): seccomp is not available under Mimic")
+            throw Errno(ENOSYS)
+        case .io_uring_setup, .io_uring_enter, .io_uring_register:
+            // The ring's submissions would be the host kernel's, working on host addresses
+            // and bypassing Mimic; ENOSYS is the answer glibc and liburing fall back from,
+            // not a gap (shown by -d strace only).
             throw Errno(ENOSYS)
         }
     }

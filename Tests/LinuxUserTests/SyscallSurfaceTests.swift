@@ -2,7 +2,8 @@ import Foundation
 import XCTest
 
 /// The system calls real programs use beyond files and processes, one C program per area
-/// (Programs/sock_unix.c, sock_inet.c, events.c, signalfd.c, procself.c, filecopy.c), built
+/// (Programs/sock_unix.c, sock_inet.c, events.c, signalfd.c, procself.c, filecopy.c,
+/// sigmask_wait.c, prctl.c, sysv_ipc.c), built
 /// by gcc dynamically linked (the host's glibc, no vDSO under Mimic) and static, each run
 /// natively and under `mimic run` and compared byte for byte; and how `mimic run` starts
 /// dynamic programs: the interpreter run directly, a sysroot, and the ways loading fails.
@@ -33,6 +34,39 @@ final class SyscallSurfaceTests: XCTestCase {
     func testSignalfdAndSigtimedwait() throws { try SurfaceCheck.compare("signalfd") }
     func testProcSelfMapsAuxvExe() throws { try SurfaceCheck.compare("procself", arguments: ["one", "two words", ""]) }
     func testCopiesMemfdLocksClocks() throws { try SurfaceCheck.compare("filecopy") }
+    func testWaitsWithTemporarySignalMasks() throws { try SurfaceCheck.compare("sigmask_wait") }
+    func testPrctlAndMembarrier() throws { try SurfaceCheck.compare("prctl") }
+    func testSysVSharedMemorySemaphoresQueues() throws { try SurfaceCheck.compare("sysv_ipc") }
+
+    /// What Linux allows and Mimic refuses, as a kernel built without the feature would:
+    /// seccomp (no filter can be put on the guest's calls), PR_SET_MM and PR_SET_VMA (the
+    /// memory map is Mimic's), io_uring (its submissions would bypass Mimic), membarrier's
+    /// rseq commands (no rseq).
+    func testRefusedSeccompMemoryMapAndRings() throws {
+        let expected = """
+            PR_SET_NO_NEW_PRIVS: 0
+            PR_SET_SECCOMP filter: -1 EINVAL
+            PR_SET_SECCOMP strict: -1 EINVAL
+            seccomp(SET_MODE_FILTER): -1 ENOSYS
+            seccomp(GET_ACTION_AVAIL): -1 ENOSYS
+            PR_SET_MM start_brk: -1 EPERM
+            PR_SET_VMA anon name: -1 EINVAL
+            io_uring_setup: -1 ENOSYS
+            membarrier query: rseq commands absent
+            membarrier register rseq: -1 EINVAL
+
+            """
+        for linkage in SurfaceCheck.Linkage.allCases {
+            let binary = try SurfaceCheck.build("prctl", linkage)
+            var invocation = SurfaceCheck.invocation()
+            invocation.arguments = ["refusals"]
+            for accel in SurfaceCheck.accels {
+                let outcome = try CorpusMimic.run(binary, accel: accel, invocation)
+                XCTAssertEqual(outcome.stdoutText, expected, "\(linkage), \(accel)")
+                XCTAssertEqual(outcome.termination, .exited(0), "\(linkage), \(accel)")
+            }
+        }
+    }
 
     /// No vDSO under Mimic (its code would be the host kernel's): AT_SYSINFO_EHDR is absent,
     /// and glibc's clock functions fall back to the system calls, which work.
@@ -177,7 +211,7 @@ final class SyscallSurfaceTests: XCTestCase {
 
 /// Builds and compares the surface programs (glibc only: they test Linux, not the C library).
 enum SurfaceCheck {
-    static let programs = ["sock_unix", "sock_inet", "events", "signalfd", "procself", "filecopy"]
+    static let programs = ["sock_unix", "sock_inet", "events", "signalfd", "procself", "filecopy", "sigmask_wait", "prctl", "sysv_ipc"]
     static var accels: [String] { CorpusMimic.accels(defaults: ["tcg", "interp"]) }
 
     enum Linkage: String, CaseIterable {
