@@ -249,6 +249,8 @@ final class ProcessDebugTarget: DebugTarget, GuestThreadRunner {
     private func serve(_ reason: StopReason, _ thread: GuestThread) {
         condition.lock()
         thread.outside = true
+        // A stop may be waiting for this thread to leave guest code.
+        condition.broadcast()
         condition.unlock()
         thread.process.serve(reason)
         condition.lock()

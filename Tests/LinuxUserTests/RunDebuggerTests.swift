@@ -35,4 +35,58 @@ final class RunDebuggerTests: XCTestCase {
             XCTAssertEqual(guest.terminationStatus, 2, "\(accel)")
         }
     }
+
+    /// A program with three worker threads that each reach a breakpoint in work(): gdb sees
+    /// the four threads, each with its own registers, every worker's hit, and the program's end.
+    func testRealGDBSeesEveryThread() throws {
+        if let reason = GDBBatch.unavailableReason { throw XCTSkip(reason) }
+        guard let gcc = CorpusToolchain.gcc else { throw XCTSkip("gcc is not installed") }
+        let program = try CorpusBuilder.program("gdb_threads", gcc, variant: "g", flags: ["-static", "-O1", "-g", "-pthread"])
+        let mimic = try CorpusMimic.located()
+        for accel in ["tcg", "interp"] {
+            let port = UInt16.random(in: 20000...60000)
+            let guest = Process()
+            guest.executableURL = URL(fileURLWithPath: mimic)
+            guest.arguments = ["run", "--accel", accel, "-g", String(port), "-S", "--", program]
+            let guestOutput = Pipe()
+            guest.standardOutput = guestOutput
+            guest.standardError = guestOutput
+            try guest.run()
+            // A stub that hangs must not hang the test: gdb sees the connection close.
+            DispatchQueue.global().asyncAfter(deadline: .now() + 120) { if guest.isRunning { guest.terminate() } }
+            Thread.sleep(forTimeInterval: 0.5)
+            let text = try GDBBatch.run(port: port, symbols: program, [
+                "break work", "continue",
+                "echo <threads>\\n", "info threads", "echo </threads>\\n",
+                "bt", "print $pc == work",
+                "thread 1", "echo <main>\\n", "bt", "print $pc == work", "echo </main>\\n",
+                "thread 2", "echo <worker>\\n", "bt", "info registers rip", "echo </worker>\\n",
+                "continue", "continue", "delete", "continue",
+            ])
+            let guestText = String(decoding: guestOutput.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            guest.waitUntilExit()
+            let threads = Self.section(text, "threads")
+            XCTAssertEqual(threads.split(separator: "\n").filter { $0.contains(" Thread ") }.count, 4, "\(accel): \(text)")
+            let hits = text.split(separator: "\n").filter { $0.contains("hit Breakpoint 1, work (id=id@entry=") }
+            XCTAssertEqual(Set(hits.map { $0.split(separator: "=").last!.prefix(1) }), ["0", "1", "2"], "\(accel): every worker's hit: \(text)")
+            XCTAssertEqual(hits.count, 3, "\(accel): \(text)")
+            XCTAssertTrue(text.contains("in worker (arg="), "\(accel): the hit thread's backtrace: \(text)")
+            XCTAssertTrue(text.contains("$1 = 1"), "\(accel): the hit thread is at work: \(text)")
+            let main = Self.section(text, "main")
+            XCTAssertTrue(main.contains(" in main ("), "\(accel): the main thread's own backtrace: \(text)")
+            XCTAssertTrue(main.contains("$2 = 0"), "\(accel): the main thread's own pc: \(text)")
+            let worker = Self.section(text, "worker")
+            XCTAssertTrue(worker.contains(" worker (arg="), "\(accel): thread 2 is a worker: \(text)")
+            XCTAssertTrue(worker.contains("rip            0x"), "\(accel): \(text)")
+            XCTAssertTrue(text.contains("exited normally"), "\(accel): \(text)")
+            XCTAssertTrue(guestText.contains("results 499500 500500 501500"), "\(accel): \(guestText)")
+            XCTAssertEqual(guest.terminationStatus, 0, "\(accel)")
+        }
+    }
+
+    /// What gdb printed between `echo <name>` and `echo </name>`.
+    static func section(_ text: String, _ name: String) -> Substring {
+        guard let start = text.range(of: "<\(name)>\n"), let end = text.range(of: "</\(name)>", range: start.upperBound..<text.endIndex) else { return "" }
+        return text[start.upperBound..<end.lowerBound]
+    }
 }
