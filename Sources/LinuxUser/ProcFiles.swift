@@ -3,36 +3,53 @@ import Glibc
 #endif
 
 /// The files of /proc that describe a process, as the guest must see them: its own mappings,
-/// auxiliary vector, arguments and environment rather than Mimic's. Opening one gives the
-/// guest a memfd holding the text Linux would generate at that moment.
+/// auxiliary vector, arguments and environment rather than Mimic's (stat, status and smaps:
+/// ProcStatusFiles.swift). Opening one gives the guest a memfd holding the text Linux would
+/// generate at that moment.
 extension LinuxProcess {
     static let memfdCloseOnExec = 1
 
     enum ProcFile: String {
-        case maps, auxv, cmdline, environ
+        case maps, auxv, cmdline, environ, stat, status, smaps
+    }
+
+    /// A generated file and what it describes: `path` names the same file on the host (the
+    /// guest's process and threads are Mimic's), `thread` the thread a per-thread form names
+    /// (/proc/thread-self, /proc/PID/task/TID), nil for the process (its main thread).
+    struct ProcFileRequest {
+        var file: ProcFile
+        var path: String
+        var thread: Int32?
+
+        /// Whether the file describes the thread that reads it (whose signal state Mimic has).
+        var describesCaller: Bool { (thread ?? getpid()) == Int32(truncatingIfNeeded: hostSyscall(.gettid)) }
     }
 
     /// The generated file a path names: /proc/{self,thread-self,PID}/FILE and
     /// /proc/{self,PID}/task/TID/FILE for this process; nil for every other path.
-    func procFile(_ path: String) -> ProcFile? {
+    func procFile(_ path: String) -> ProcFileRequest? {
         guard path.hasPrefix("/proc/") else { return nil }
         let parts = path.split(separator: "/")
         guard parts.count == 3 || parts.count == 5, let file = ProcFile(rawValue: String(parts.last!)) else { return nil }
         let me = getpid()
+        let normalized = "/" + parts.joined(separator: "/")
         if parts.count == 3 {
-            return parts[1] == "self" || parts[1] == "thread-self" || Int32(parts[1]) == me ? file : nil
+            if parts[1] == "thread-self" {
+                return ProcFileRequest(file: file, path: normalized, thread: Int32(truncatingIfNeeded: hostSyscall(.gettid)))
+            }
+            return parts[1] == "self" || Int32(parts[1]) == me ? ProcFileRequest(file: file, path: normalized) : nil
         }
         guard parts[1] == "self" || Int32(parts[1]) == me, parts[2] == "task", let tid = Int32(parts[3]), tid > 0 else { return nil }
-        return access("/proc/self/task/\(tid)", F_OK) == 0 ? file : nil
+        return access("/proc/self/task/\(tid)", F_OK) == 0 ? ProcFileRequest(file: file, path: normalized, thread: tid) : nil
     }
 
     /// Opens generated `file` with open(2) flags `flags`: a descriptor on a memfd positioned at
     /// its start, or the errno Linux gives for a /proc file opened that way.
-    func openProcFile(_ file: ProcFile, flags: Int32) throws(Errno) -> Int64 {
+    func openProcFile(_ request: ProcFileRequest, flags: Int32) throws(Errno) -> Int64 {
         guard flags & O_ACCMODE == O_RDONLY else { throw Errno(EACCES) }
         guard flags & O_DIRECTORY == 0 else { throw Errno(ENOTDIR) }
-        let bytes = try procFileContents(file)
-        let fd = file.rawValue.withCString { hostSyscall(.memfd_create, Int(bitPattern: $0), flags & O_CLOEXEC != 0 ? LinuxProcess.memfdCloseOnExec : 0) }
+        let bytes = try procFileContents(request)
+        let fd = request.file.rawValue.withCString { hostSyscall(.memfd_create, Int(bitPattern: $0), flags & O_CLOEXEC != 0 ? LinuxProcess.memfdCloseOnExec : 0) }
         guard fd >= 0 else { return fd }
         var written = 0
         while written < bytes.count {
@@ -48,7 +65,8 @@ extension LinuxProcess {
         return fd
     }
 
-    func procFileContents(_ file: ProcFile) throws(Errno) -> [UInt8] {
+    func procFileContents(_ request: ProcFileRequest) throws(Errno) -> [UInt8] {
+        let file = request.file
         switch file {
         case .maps:
             // Other threads may map and unmap meanwhile: a consistent snapshot of the list.
@@ -61,6 +79,12 @@ extension LinuxProcess {
             guard end > start else { return [] }
             guard space.memory.isAccessible(start, Int(end - start), write: false) else { return [] }
             return Array(UnsafeRawBufferPointer(start: space.host(start), count: Int(end - start)))
+        case .stat:
+            return try procStat(request)
+        case .status:
+            return try procStatus(request)
+        case .smaps:
+            return try procSmaps()
         }
     }
 

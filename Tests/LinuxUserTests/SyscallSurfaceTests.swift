@@ -3,7 +3,7 @@ import XCTest
 
 /// The system calls real programs use beyond files and processes, one C program per area
 /// (Programs/sock_unix.c, sock_inet.c, events.c, signalfd.c, procself.c, filecopy.c,
-/// sigmask_wait.c, prctl.c, sysv_ipc.c), built
+/// sigmask_wait.c, prctl.c, sysv_ipc.c, procstat.c), built
 /// by gcc dynamically linked (the host's glibc, no vDSO under Mimic) and static, each run
 /// natively and under `mimic run` and compared byte for byte; and how `mimic run` starts
 /// dynamic programs: the interpreter run directly, a sysroot, and the ways loading fails.
@@ -37,6 +37,7 @@ final class SyscallSurfaceTests: XCTestCase {
     func testWaitsWithTemporarySignalMasks() throws { try SurfaceCheck.compare("sigmask_wait") }
     func testPrctlAndMembarrier() throws { try SurfaceCheck.compare("prctl") }
     func testSysVSharedMemorySemaphoresQueues() throws { try SurfaceCheck.compare("sysv_ipc") }
+    func testProcSelfStatStatusSmaps() throws { try SurfaceCheck.compare("procstat", arguments: ["one", "two words", ""]) }
 
     /// What Linux allows and Mimic refuses, as a kernel built without the feature would:
     /// seccomp (no filter can be put on the guest's calls), PR_SET_MM and PR_SET_VMA (the
@@ -211,7 +212,8 @@ final class SyscallSurfaceTests: XCTestCase {
 
 /// Builds and compares the surface programs (glibc only: they test Linux, not the C library).
 enum SurfaceCheck {
-    static let programs = ["sock_unix", "sock_inet", "events", "signalfd", "procself", "filecopy", "sigmask_wait", "prctl", "sysv_ipc"]
+    static let programs = ["sock_unix", "sock_inet", "events", "signalfd", "procself", "filecopy", "sigmask_wait", "prctl", "sysv_ipc",
+                                  "procstat"]
     static var accels: [String] { CorpusMimic.accels(defaults: ["tcg", "interp"]) }
 
     enum Linkage: String, CaseIterable {

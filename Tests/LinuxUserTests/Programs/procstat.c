@@ -1,0 +1,261 @@
+// /proc/self/stat, status and smaps (and the thread-self, PID and task/TID forms) checked
+// against what the program knows of itself: its command name, code and data bounds from its
+// own program headers, the initial stack, its arguments and environment, the brk start, its
+// signal dispositions and mask, its threads, and its mappings as maps lists them. Prints
+// derived facts only.
+#define _GNU_SOURCE
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <link.h>
+#include <pthread.h>
+#include <semaphore.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <unistd.h>
+
+extern char **environ;
+
+static void check(int ok, const char *what) {
+    if (!ok) { printf("FAILED %s: %s\n", what, strerror(errno)); exit(1); }
+}
+
+/// The whole of a /proc file into `buffer` (NUL-terminated); its length.
+static size_t slurp(const char *path, char *buffer, size_t size) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    check(fd >= 0, path);
+    size_t length = 0;
+    ssize_t n;
+    while (length + 1 < size && (n = read(fd, buffer + length, size - 1 - length)) > 0) length += (size_t)n;
+    buffer[length] = 0;
+    close(fd);
+    return length;
+}
+
+/// stat's fields: field[i] is field i of proc(5) (1-based); comm without its parentheses.
+static char statText[4096], comm[64];
+static unsigned long long field[60];
+static int fieldCount;
+
+static void readStat(const char *path) {
+    slurp(path, statText, sizeof statText);
+    char *open = strchr(statText, '('), *close = strrchr(statText, ')');
+    check(open && close, "stat format");
+    snprintf(comm, sizeof comm, "%.*s", (int)(close - open - 1), open + 1);
+    field[1] = strtoull(statText, NULL, 10);
+    fieldCount = 2;
+    char *p = close + 2;
+    for (int i = 3; i < 60 && *p && *p != '\n'; i++) {
+        if (i == 3) { field[i] = (unsigned char)*p; p += 1; }
+        else field[i] = strtoull(p, &p, 10);
+        fieldCount = i;
+        while (*p == ' ') p++;
+    }
+}
+
+/// A status line's value ("Name", "Threads", "SigBlk"...), copied to `out`.
+static const char *statusValue(const char *text, const char *name, char *out, size_t size) {
+    size_t n = strlen(name);
+    for (const char *line = text; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+        if (strncmp(line, name, n) == 0 && line[n] == ':') {
+            const char *value = line + n + 1;
+            while (*value == ' ' || *value == '\t') value++;
+            size_t length = strcspn(value, "\n");
+            snprintf(out, size, "%.*s", (int)length, value);
+            return out;
+        }
+    }
+    snprintf(out, size, "(absent)");
+    return out;
+}
+
+/// The program's code and data bounds as binfmt_elf records them.
+static unsigned long startCode = ~0UL, endCode, startData, endData;
+static int fromMainProgram(struct dl_phdr_info *info, size_t size, void *data) {
+    (void)size;
+    (void)data;
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *h = &info->dlpi_phdr[i];
+        if (h->p_type != PT_LOAD) continue;
+        unsigned long address = info->dlpi_addr + h->p_vaddr, fileEnd = address + h->p_filesz;
+        if ((h->p_flags & PF_X) && address < startCode) startCode = address;
+        if ((h->p_flags & PF_X) && fileEnd > endCode) endCode = fileEnd;
+        if (address > startData) startData = address;
+        if (fileEnd > endData) endData = fileEnd;
+    }
+    return 1;  // the first object is the program
+}
+
+static char maps[1 << 18], smaps[1 << 22], status[16384];
+
+static void checkSmaps(void) {
+    slurp("/proc/self/maps", maps, sizeof maps);
+    slurp("/proc/self/smaps", smaps, sizeof smaps);
+    int entries = 0, headersMatch = 1, sizesMatch = 1, rssWithin = 1, flagsMatch = 1, pageSizes = 1;
+    char firstFields[1024] = "";
+    const char *m = maps, *s = smaps;
+    while (*m) {
+        size_t length = strcspn(m, "\n") + 1;
+        if (strncmp(m, s, length) != 0) { headersMatch = 0; break; }
+        unsigned long start, end;
+        char permissions[8];
+        sscanf(m, "%lx-%lx %7s", &start, &end, permissions);
+        int stack = strstr(m, "[stack]") != NULL && strstr(m, "[stack]") < m + length;
+        int text = start <= (uintptr_t)&checkSmaps && (uintptr_t)&checkSmaps < end;
+        s += length;
+        unsigned long size = 0, rss = 0;
+        while (*s && strncmp(s, "VmFlags:", 8) != 0) {
+            char name[64];
+            unsigned long value;
+            if (sscanf(s, "%63[^:]: %lu", name, &value) == 2) {
+                if (strcmp(name, "Size") == 0) size = value;
+                if (strcmp(name, "Rss") == 0) rss = value;
+                if ((strcmp(name, "KernelPageSize") == 0 || strcmp(name, "MMUPageSize") == 0) && value != 4) pageSizes = 0;
+                if (entries == 0 && strlen(firstFields) + strlen(name) + 2 < sizeof firstFields) {
+                    strcat(firstFields, name);
+                    strcat(firstFields, " ");
+                }
+            }
+            s += strcspn(s, "\n") + 1;
+        }
+        char flags[256] = "";
+        sscanf(s, "VmFlags: %255[^\n]", flags);
+        s += strcspn(s, "\n") + 1;
+        if (size != (end - start) / 1024) sizesMatch = 0;
+        if (rss > size) rssWithin = 0;
+        if ((strstr(flags, "rd") != NULL) != (permissions[0] == 'r') || (strstr(flags, "wr") != NULL) != (permissions[1] == 'w')
+            || (strstr(flags, "ex") != NULL) != (permissions[2] == 'x'))
+            flagsMatch = 0;
+        // The soft-dirty bit depends on the kernel's configuration, not on the mapping.
+        char *dirty = strstr(flags, " sd");
+        if (dirty) *dirty = 0;
+        if (stack) printf("smaps [stack] flags: %s\n", flags);
+        if (text) printf("smaps code flags: %s\n", flags);
+        entries++;
+        m += length;
+    }
+    printf("smaps: headers are the maps lines %d, a header after the last %d, sizes %d, rss within size %d, "
+           "access in flags %d, 4 kB pages %d, several entries %d\n",
+           headersMatch, *s != 0, sizesMatch, rssWithin, flagsMatch, pageSizes, entries > 5);
+    printf("smaps fields: %s\n", firstFields);
+}
+
+static sem_t printed, mayExit;
+
+static void *threadBody(void *argument) {
+    (void)argument;
+    pthread_setname_np(pthread_self(), "helper");
+    char path[64];
+    readStat("/proc/thread-self/stat");
+    printf("thread-self/stat: pid is the thread's %d, comm %s\n", field[1] == (unsigned long long)gettid(), comm);
+    snprintf(path, sizeof path, "/proc/self/task/%d/stat", gettid());
+    readStat(path);
+    printf("task/TID/stat: pid is the thread's %d, comm %s\n", field[1] == (unsigned long long)gettid(), comm);
+    readStat("/proc/self/stat");
+    printf("self/stat from a thread: the process's %d, comm %s\n", field[1] == (unsigned long long)getpid(), comm);
+    char value[64];
+    slurp("/proc/thread-self/status", status, sizeof status);
+    printf("thread-self/status Name: %s\n", statusValue(status, "Name", value, sizeof value));
+    sem_post(&printed);
+    while (sem_wait(&mayExit) != 0) {}
+    return NULL;
+}
+
+static void handler(int sig) { (void)sig; }
+
+int main(int argc, char **argv) {
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    void *brkAtStart = sbrk(0);
+    dl_iterate_phdr(fromMainProgram, NULL);
+
+    readStat("/proc/self/stat");
+    const char *base = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
+    printf("stat: %d fields, pid %d, comm is the program's name %d, state %c\n", fieldCount, field[1] == (unsigned long long)getpid(),
+           strncmp(comm, base, 15) == 0 && strlen(comm) == (strlen(base) < 15 ? strlen(base) : 15), (int)field[3]);
+    printf("startcode %d endcode %d startstack %d\n", field[26] == startCode, field[27] == endCode,
+           field[28] == (unsigned long long)(uintptr_t)argv - 8);
+    printf("start_data %d end_data %d start_brk %d\n", field[45] == startData, field[46] == endData,
+           field[47] <= (uintptr_t)brkAtStart && (uintptr_t)brkAtStart - field[47] < (64 << 20));
+    size_t lastArgument = strlen(argv[argc - 1]) + 1;
+    int environment = environ[0] != NULL;
+    char **lastEnvironment = environ;
+    while (lastEnvironment[0] && lastEnvironment[1]) lastEnvironment++;
+    printf("arg_start %d arg_end %d env_start %d env_end %d\n", field[48] == (uintptr_t)argv[0],
+           field[49] == (uintptr_t)argv[argc - 1] + lastArgument, environment && field[50] == (uintptr_t)environ[0],
+           environment && field[51] == (uintptr_t)*lastEnvironment + strlen(*lastEnvironment) + 1);
+    printf("threads %llu\n", field[20]);
+
+    // The mapped size is the sum of the mappings maps lists.
+    slurp("/proc/self/maps", maps, sizeof maps);
+    unsigned long long mapped = 0;
+    for (const char *line = maps; *line; line += strcspn(line, "\n") + 1) {
+        unsigned long start, end;
+        // [vsyscall] is no mapping of the process (not in its size).
+        if (sscanf(line, "%lx-%lx", &start, &end) == 2 && start < 0xffff800000000000UL) mapped += end - start;
+    }
+    readStat("/proc/self/stat");
+    printf("vsize is the mapped size %d\n", field[23] == mapped);
+
+    // Signals: USR1 blocked, USR2 ignored, TERM and SEGV caught.
+    sigset_t block;
+    sigemptyset(&block);
+    sigaddset(&block, SIGUSR1);
+    sigprocmask(SIG_BLOCK, &block, NULL);
+    signal(SIGUSR2, SIG_IGN);
+    signal(SIGTERM, handler);
+    signal(SIGSEGV, handler);
+    raise(SIGUSR1);
+    readStat("/proc/self/stat");
+    printf("stat signals: pending %llu blocked %llu ignored %llu caught %llu\n", field[31], field[32], field[33], field[34]);
+    char value[64];
+    slurp("/proc/self/status", status, sizeof status);
+    printf("status Name: %s\n", statusValue(status, "Name", value, sizeof value));
+    printf("status SigPnd: %s\n", statusValue(status, "SigPnd", value, sizeof value));
+    printf("status SigBlk: %s\n", statusValue(status, "SigBlk", value, sizeof value));
+    printf("status SigIgn: %s\n", statusValue(status, "SigIgn", value, sizeof value));
+    printf("status SigCgt: %s\n", statusValue(status, "SigCgt", value, sizeof value));
+    printf("status Threads: %s\n", statusValue(status, "Threads", value, sizeof value));
+    unsigned long vmSize = strtoul(statusValue(status, "VmSize", value, sizeof value), NULL, 10);
+    unsigned long vmExe = strtoul(statusValue(status, "VmExe", value, sizeof value), NULL, 10);
+    printf("status VmSize is the mapped size %d, VmExe the code's pages %d\n", vmSize == mapped / 1024,
+           vmExe == (((endCode + 4095) & ~4095UL) - (startCode & ~4095UL)) / 1024);
+    sigset_t usr1;
+    sigemptyset(&usr1);
+    sigaddset(&usr1, SIGUSR1);
+    int taken;
+    sigwait(&usr1, &taken);
+
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/stat", getpid());
+    readStat(path);
+    printf("/proc/PID/stat: pid %d startcode %d\n", field[1] == (unsigned long long)getpid(), field[26] == startCode);
+    readStat("/proc/thread-self/stat");
+    printf("thread-self/stat of the main thread: pid %d startstack %d\n", field[1] == (unsigned long long)getpid(),
+           field[28] == (unsigned long long)(uintptr_t)argv - 8);
+
+    // Two more threads.
+    sem_init(&printed, 0, 0);
+    sem_init(&mayExit, 0, 0);
+    pthread_t threads[2];
+    for (int i = 0; i < 2; i++) {
+        pthread_create(&threads[i], NULL, threadBody, NULL);
+        while (sem_wait(&printed) != 0) {}
+    }
+    slurp("/proc/self/status", status, sizeof status);
+    printf("with two threads, status Threads: %s\n", statusValue(status, "Threads", value, sizeof value));
+    readStat("/proc/self/stat");
+    printf("with two threads, stat threads: %llu, comm %s\n", field[20], strncmp(comm, base, 15) == 0 ? "the program's" : comm);
+    sem_post(&mayExit);
+    sem_post(&mayExit);
+    pthread_join(threads[0], NULL);
+    pthread_join(threads[1], NULL);
+
+    checkSmaps();
+    slurp("/proc/thread-self/smaps", smaps, sizeof smaps);
+    printf("thread-self/smaps starts with the first mapping %d\n", strncmp(smaps, maps, strcspn(maps, "\n")) == 0);
+    return 0;
+}
