@@ -611,9 +611,12 @@ enum GoldenCodegen {
         return out
     }
 
-    /// Names for absolute addresses host code may hold: the shared epilogue and every helper.
+    /// Names for absolute addresses host code may hold: the shared exits and every helper.
     static func addressNames(_ jit: JIT) -> [UInt64: String] {
         var names: [UInt64: String] = [UInt64(UInt(bitPattern: jit.entry.epilogueAddress)): "<epilogue>"]
+        names[UInt64(UInt(bitPattern: jit.entry.pageFaultReadAddress))] = "<page-fault-read>"
+        names[UInt64(UInt(bitPattern: jit.entry.pageFaultWriteAddress))] = "<page-fault-write>"
+        names[UInt64(UInt(bitPattern: jit.entry.pcExitAddress))] = "<pc-exit>"
         for i in 0..<Helpers.registeredCount {
             let helper = Helpers[i]
             names[UInt64(UInt(bitPattern: unsafeBitCast(helper.function, to: UnsafeRawPointer.self)))] = "<helper:\(helper.name)>"

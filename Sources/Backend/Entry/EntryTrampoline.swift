@@ -12,7 +12,14 @@ import CFFI
 ///
 /// Generated code runs inside this frame: rsp stays 16-byte aligned (so helper calls need no
 /// adjustment), spill slots are `[rsp + 8*i]`, r14 is the CPU state and r15 guest memory.
-/// Every exit path sets rax and jumps to the epilogue.
+/// Every exit path sets rax and jumps to the epilogue, directly or through one of the shared
+/// exception exits that follow it (so that each block's exception stubs stay small):
+///
+///     pageFaultRead / pageFaultWrite:       pcExit (a helper raised; a goto_tb not chained yet):
+///       fault_address = rdi                   rip = rsi
+///       rip = rsi                             jmp epilogue
+///       exception = #PF, error_code = 0 / W
+///       jmp epilogue
 ///
 /// `enter` is called through libffi with a prepared call interface, as the design asks; the
 /// argument values live on the caller's stack, so threads share one trampoline.
@@ -25,6 +32,10 @@ public final class EntryTrampoline {
 
     public let enterAddress: UnsafeRawPointer
     public let epilogueAddress: UnsafeRawPointer
+    /// The shared exits of a guest page fault on a read or a write, and the one that only sets rip.
+    public let pageFaultReadAddress: UnsafeRawPointer
+    public let pageFaultWriteAddress: UnsafeRawPointer
+    public let pcExitAddress: UnsafeRawPointer
 
     private let cif: UnsafeMutablePointer<ffi_cif>
     private let argumentTypes: UnsafeMutablePointer<UnsafeMutablePointer<ffi_type>?>
@@ -39,13 +50,29 @@ public final class EntryTrampoline {
         e.mov(.b64, .r15, Mem(.rdi, Int32(MemoryLayout<MimicCPUState>.offset(of: \.mem_base)!)))
         e.jmp(.rsi)
         e.align(16)
-        let epilogueOffset = e.offset
+        let epilogue = e.newLabel()
+        e.bind(epilogue)
         e.alu(.add, .b64, .rsp, imm: Self.frameSize)
         for r in Self.calleeSaved.reversed() { e.pop(r) }
         e.ret()
+        var pageFault = (0, 0)
+        for write in [false, true] {
+            if write { pageFault.1 = e.offset } else { pageFault.0 = e.offset }
+            e.mov(.b64, Mem(.r14, StateField.faultAddress), .rdi)
+            e.mov(.b64, Mem(.r14, StateField.rip), .rsi)
+            e.mov(.b64, Mem(.r14, StateField.exception), imm: Int32(MIMIC_EXC_PF))
+            e.mov(.b64, Mem(.r14, StateField.errorCode), imm: write ? 2 : 0)
+            e.jmp(epilogue)
+        }
+        let pcExit = e.offset
+        e.mov(.b64, Mem(.r14, StateField.rip), .rsi)
+        e.jmp(epilogue)
         guard let code = buffer.append(e.bytes) else { throw CodeBuffer.Failure(description: "code buffer too small for the entry trampoline") }
         enterAddress = code
-        epilogueAddress = code + epilogueOffset
+        epilogueAddress = code + e.offset(of: epilogue)
+        pageFaultReadAddress = code + pageFault.0
+        pageFaultWriteAddress = code + pageFault.1
+        pcExitAddress = code + pcExit
 
         cif = .allocate(capacity: 1)
         argumentTypes = .allocate(capacity: 2)

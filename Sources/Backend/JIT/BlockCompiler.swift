@@ -14,6 +14,21 @@ enum StateField {
     static let exitRequest = Int32(MemoryLayout<MimicCPUState>.offset(of: \.exit_request)!)
 }
 
+/// The shared code of the entry trampoline that blocks leave through.
+struct ExitPaths {
+    var epilogue: UInt
+    var pageFaultRead: UInt
+    var pageFaultWrite: UInt
+    var pcExit: UInt
+
+    init(_ entry: EntryTrampoline) {
+        epilogue = UInt(bitPattern: entry.epilogueAddress)
+        pageFaultRead = UInt(bitPattern: entry.pageFaultReadAddress)
+        pageFaultWrite = UInt(bitPattern: entry.pageFaultWriteAddress)
+        pcExit = UInt(bitPattern: entry.pcExitAddress)
+    }
+}
+
 /// An operand that is either a register or an immediate the instruction can encode.
 enum Operand {
     case reg(GPR)
@@ -34,7 +49,7 @@ struct BlockCompiler {
     let guestPC: UInt64
     let tbIndex: UInt32
     let features: HostFeatures
-    let epilogue: UInt
+    let exits: ExitPaths
     var asm: X86Encoder
     var alloc: RegisterAllocator
     let liveness: Liveness
@@ -76,7 +91,7 @@ struct BlockCompiler {
     /// `insts` and `temps` are `block`'s; the working tables come from `arena` and live until
     /// the caller releases it. The code goes to `asm`.
     init(block: IRBlock, insts: UnsafeBufferPointer<Inst>, temps: UnsafeBufferPointer<TempInfo>, tbIndex: UInt32,
-         asm: X86Encoder, epilogue: UInt, features: HostFeatures, arena: ScratchArena) {
+         asm: X86Encoder, exits: ExitPaths, features: HostFeatures, arena: ScratchArena) {
         self.insts = insts
         self.temps = temps
         globalCount = block.globalCount
@@ -84,7 +99,7 @@ struct BlockCompiler {
         guestPC = block.guestPC
         self.tbIndex = tbIndex
         self.features = features
-        self.epilogue = epilogue
+        self.exits = exits
         self.asm = asm
         liveness = Liveness(insts: insts, temps: temps, globalCount: globalCount, labelCount: labelCount, arena)
         alloc = RegisterAllocator(temps: temps, globalCount: globalCount, crossing: liveness.crossing, arena: arena)
@@ -110,7 +125,7 @@ struct BlockCompiler {
     /// Loads rax with the exit value and jumps to the shared epilogue.
     mutating func emitExit(_ reason: Int32) {
         asm.loadImmediate(.rax, exitValue(reason))
-        asm.jmp(absolute: epilogue)
+        asm.jmp(absolute: exits.epilogue)
     }
 
     /// Fills `onlyEnteredFromItsBranch`.

@@ -24,6 +24,7 @@ public final class JIT {
     public private(set) var lastFailure: CompileFailure?
     /// Labels and pending branches of the block being compiled, kept from block to block.
     private let encoderStorage = EncoderStorage()
+    private let exits: ExitPaths
 
     /// `codeBufferBytes` is the code cache size (at most 1 GiB, so every rel32 inside it reaches);
     /// `features` defaults to what the host CPU reports.
@@ -31,6 +32,7 @@ public final class JIT {
         guard codeBufferBytes <= 1 << 30 else { throw Failure(description: "code buffer larger than 1 GiB") }
         buffer = try CodeBuffer(capacity: codeBufferBytes)
         entry = try EntryTrampoline(buffer: buffer)
+        exits = ExitPaths(entry)
         let detected = HostFeatures.detect(using: buffer)
         self.features = features ?? detected
         buffer.reserveAppended()
@@ -50,7 +52,7 @@ public final class JIT {
         return block.insts.withUnsafeBufferPointer { insts in
             block.temps.withUnsafeBufferPointer { temps in
                 var compiler = BlockCompiler(block: block, insts: insts, temps: temps, tbIndex: tbIndex, asm: asm,
-                                             epilogue: UInt(bitPattern: entry.epilogueAddress), features: features, arena: arena)
+                                             exits: exits, features: features, arena: arena)
                 guard compiler.compile() else {
                     lastFailure = .tooManySpillSlots
                     return nil

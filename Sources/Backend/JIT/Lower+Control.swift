@@ -50,13 +50,19 @@ extension BlockCompiler {
         if inst.slot == 0 { gotoTBJumpOffsets.0 = jump } else { gotoTBJumpOffsets.1 = jump }
         // Not chained yet: leave with the target in the program counter.
         let pc = inst.imm
-        if pc == Int64(Int32(truncatingIfNeeded: pc)) {
-            asm.mov(.b64, Mem(.r14, programCounterOffset), imm: Int32(truncatingIfNeeded: pc))
+        if programCounterOffset == StateField.rip {
+            asm.loadImmediate(.rsi, UInt64(bitPattern: pc))
+            asm.loadImmediate(.rax, exitValue(Int32(inst.slot)))
+            asm.jmp(absolute: exits.pcExit)
         } else {
-            asm.movImm64(.rax, UInt64(bitPattern: pc))
-            asm.mov(.b64, Mem(.r14, programCounterOffset), .rax)
+            if pc == Int64(Int32(truncatingIfNeeded: pc)) {
+                asm.mov(.b64, Mem(.r14, programCounterOffset), imm: Int32(truncatingIfNeeded: pc))
+            } else {
+                asm.movImm64(.rax, UInt64(bitPattern: pc))
+                asm.mov(.b64, Mem(.r14, programCounterOffset), .rax)
+            }
+            emitExit(Int32(inst.slot))
         }
-        emitExit(Int32(inst.slot))
         alloc.forgetRegisters()
     }
 
@@ -96,21 +102,22 @@ extension BlockCompiler {
     }
 
     /// The exits that leave from the middle of a basic block, placed after the block so the
-    /// common path runs straight through.
+    /// common path runs straight through. Each loads what differs (the address, the guest pc,
+    /// the exit value) and jumps to a shared exit of the entry trampoline that stores it.
     mutating func emitStubs() {
         for i in 0..<stubCount {
             switch stubs[i] {
             case .pageFault(let label, let address, let write, let pc):
                 asm.bind(label)
-                asm.mov(.b64, Mem(.r14, StateField.exception), imm: Int32(MIMIC_EXC_PF))
-                asm.mov(.b64, Mem(.r14, StateField.errorCode), imm: write ? 2 : 0)
-                asm.mov(.b64, Mem(.r14, StateField.faultAddress), address)
-                storeRIP(pc)
-                emitExit(Int32(MIMIC_EXIT_EXCEPTION))
+                if address != .rdi { asm.mov(.b64, .rdi, address) }
+                asm.loadImmediate(.rsi, pc)
+                asm.loadImmediate(.rax, exitValue(Int32(MIMIC_EXIT_EXCEPTION)))
+                asm.jmp(absolute: write ? exits.pageFaultWrite : exits.pageFaultRead)
             case .raised(let label, let pc):
                 asm.bind(label)
-                storeRIP(pc)
-                emitExit(Int32(MIMIC_EXIT_EXCEPTION))
+                asm.loadImmediate(.rsi, pc)
+                asm.loadImmediate(.rax, exitValue(Int32(MIMIC_EXIT_EXCEPTION)))
+                asm.jmp(absolute: exits.pcExit)
             case .tlbMiss(let miss):
                 emitTLBMiss(miss)
             }
