@@ -3,10 +3,10 @@ import XCTest
 
 /// The system calls real programs use beyond files and processes, one C program per area
 /// (Programs/sock_unix.c, sock_inet.c, events.c, signalfd.c, procself.c, filecopy.c,
-/// sigmask_wait.c, prctl.c, sysv_ipc.c, procstat.c), built
-/// by gcc dynamically linked (the host's glibc, no vDSO under Mimic) and static, each run
-/// natively and under `mimic run` and compared byte for byte; and how `mimic run` starts
-/// dynamic programs: the interpreter run directly, a sysroot, and the ways loading fails.
+/// sigmask_wait.c, prctl.c, sysv_ipc.c, procstat.c), built by gcc dynamically linked (the
+/// host's glibc, no vDSO under Mimic) and static, each run natively and under `mimic run` and
+/// compared byte for byte; and how `mimic run` starts dynamic programs: the interpreter run
+/// directly, a sysroot, and the ways loading fails.
 final class SyscallSurfaceTests: XCTestCase {
     override class func tearDown() {
         try? FileManager.default.removeItem(at: CorpusFiles.root)
@@ -212,8 +212,8 @@ final class SyscallSurfaceTests: XCTestCase {
 
 /// Builds and compares the surface programs (glibc only: they test Linux, not the C library).
 enum SurfaceCheck {
-    static let programs = ["sock_unix", "sock_inet", "events", "signalfd", "procself", "filecopy", "sigmask_wait", "prctl", "sysv_ipc",
-                                  "procstat"]
+    static let programs = ["sock_unix", "sock_inet", "events", "signalfd", "procself", "filecopy", "sigmask_wait", "prctl",
+                           "sysv_ipc", "procstat"]
     static var accels: [String] { CorpusMimic.accels(defaults: ["tcg", "interp"]) }
 
     enum Linkage: String, CaseIterable {
