@@ -53,6 +53,8 @@ struct BlockCompiler {
     var asm: X86Encoder
     var alloc: RegisterAllocator
     let liveness: Liveness
+    /// `OpShape.table`.
+    let shapes: UnsafePointer<OpShape>
     /// Out-of-line exits, emitted after the block's code; at most one per op.
     let stubs: UnsafeMutablePointer<Stub>
     var stubCount = 0
@@ -62,8 +64,6 @@ struct BlockCompiler {
     var gotoTBJumpOffsets = (-1, -1)
     /// Byte offset of the guest program counter in the CPU state.
     let programCounterOffset: Int32
-    /// Per label: entered only by one brcond (no other branch, no fall-through into it).
-    let onlyEnteredFromItsBranch: UnsafeMutablePointer<Bool>
     /// Per label: what the registers held at the brcond that is its only way in (16 temps, one
     /// per register), valid where `hasRegistersAtBranch` is set.
     let registersAtBranch: UnsafeMutablePointer<Temp>
@@ -101,17 +101,16 @@ struct BlockCompiler {
         self.features = features
         self.exits = exits
         self.asm = asm
-        liveness = Liveness(insts: insts, temps: temps, globalCount: globalCount, labelCount: labelCount, arena)
+        shapes = OpShape.table
+        liveness = Liveness(insts: insts, temps: temps, globalCount: globalCount, labelCount: labelCount, shapes: shapes, arena)
         alloc = RegisterAllocator(temps: temps, globalCount: globalCount, crossing: liveness.crossing, arena: arena)
         currentPC = block.guestPC
         programCounterOffset = Int32(block.layout.globals[block.layout.programCounter].offset)
         stubs = arena.allocateUninitialized(Stub.self, count: insts.count).baseAddress!
         hostToGuest = arena.allocateUninitialized((hostOffset: UInt32, guestPC: UInt64).self, count: insts.count).baseAddress!
-        onlyEnteredFromItsBranch = arena.allocate(Bool.self, count: labelCount, repeating: false).baseAddress!
         registersAtBranch = arena.allocateUninitialized(Temp.self, count: labelCount * 16).baseAddress!
         hasRegistersAtBranch = arena.allocate(Bool.self, count: labelCount, repeating: false).baseAddress!
         hostFlagsAtLabel = arena.allocate(HostFlagsSource?.self, count: labelCount, repeating: nil).baseAddress!
-        if labelCount > 0 { markLabelsEnteredFromOneBranch(arena) }
         // IR label i is the encoder's label i.
         for _ in 0..<labelCount { _ = self.asm.newLabel() }
     }
@@ -126,27 +125,6 @@ struct BlockCompiler {
     mutating func emitExit(_ reason: Int32) {
         asm.loadImmediate(.rax, exitValue(reason))
         asm.jmp(absolute: exits.epilogue)
-    }
-
-    /// Fills `onlyEnteredFromItsBranch`.
-    private func markLabelsEnteredFromOneBranch(_ arena: ScratchArena) {
-        let branches = arena.allocate(Int32.self, count: labelCount, repeating: 0)
-        let conditional = arena.allocate(Bool.self, count: labelCount, repeating: false)
-        let fallenInto = arena.allocate(Bool.self, count: labelCount, repeating: false)
-        for i in insts.indices {
-            let inst = insts[i]
-            switch inst.op {
-            case .br: branches[Int(inst.imm)] += 1
-            case .brcond:
-                branches[Int(inst.imm)] += 1
-                conditional[Int(inst.imm)] = true
-            case .setLabel:
-                if i > 0, insts[i - 1].op == .br || insts[i - 1].op.info.flags.contains(.leavesBlock) { break }
-                fallenInto[Int(inst.imm)] = true
-            default: break
-            }
-        }
-        for l in 0..<labelCount { onlyEnteredFromItsBranch[l] = branches[l] == 1 && conditional[l] && !fallenInto[l] }
     }
 
     mutating func addStub(_ stub: Stub) {
@@ -164,7 +142,7 @@ struct BlockCompiler {
             lower(inst)
             alloc.unlockAll()
         }
-        if !(insts.last.map { $0.op.info.flags.contains(.leavesBlock) } ?? false) {
+        if !(insts.last.map { shapes[Int($0.op.rawValue)].flags.contains(.leavesBlock) } ?? false) {
             // A block that runs off its end leaves like an indirect jump: the loop looks up rip.
             alloc.syncGlobals(&asm)
             emitExit(Int32(MIMIC_EXIT_LOOKUP))
@@ -222,18 +200,21 @@ struct BlockCompiler {
     }
 
     mutating func releaseDeadInputs(_ inst: Inst) {
-        let info = inst.op.info
-        for i in 0..<info.ins where dies(i) {
-            let t = inst.input(i)
+        // The liveness pass sets bit i only for inputs the op has.
+        var dying = deadMask & 0xF
+        while dying != 0 {
+            let t = inst.input(dying.trailingZeroBitCount)
             if !t.isNone { alloc.release(t) }
+            dying &= dying - 1
         }
     }
 
     // MARK: The op switch
 
     mutating func lower(_ inst: Inst) {
-        let info = inst.op.info
-        if !info.flags.contains(.sideEffects), info.outs > 0, (0..<info.outs).allSatisfy({ outputDead($0) || inst.output($0).isNone }) {
+        let shape = shapes[Int(inst.op.rawValue)]
+        if !shape.flags.contains(.sideEffects), shape.outs > 0,
+           (0..<Int(shape.outs)).allSatisfy({ outputDead($0) || inst.output($0).isNone }) {
             // Nothing reads the result: the op need not run.
             releaseDeadInputs(inst)
             return
@@ -290,7 +271,7 @@ struct BlockCompiler {
         case .brcond:
             lowerBrcond(inst)
             // The jump keeps the compare's flags into a label nothing else enters.
-            if onlyEnteredFromItsBranch[Int(inst.imm)], let source = hostFlags, hostStillHolds(source) {
+            if liveness.onlyEnteredFromItsBranch[Int(inst.imm)], let source = hostFlags, hostStillHolds(source) {
                 hostFlagsAtLabel[Int(inst.imm)] = source
             }
         case .gotoTB: lowerGotoTB(inst)

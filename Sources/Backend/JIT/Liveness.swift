@@ -1,17 +1,21 @@
 import IR
 
 /// What the register allocator needs to know about each op: which operands hold their last
-/// use there, and which temps must be found in memory at basic-block ends.
+/// use there, and which temps must be found in memory at basic-block ends; and how the block's
+/// labels are entered.
 ///
 /// A backward pass over the block, TCG style. Globals are live wherever the CPU state must be
 /// exact: at basic-block ends, before ops that may fault and around helpers that see the state.
 /// Locals used in more than one basic block ("crossing" locals) get a memory home and are
 /// treated like globals at basic-block ends; every other local lives only in its basic block.
+/// Blocks with labels get a forward pass first, for the crossing locals and the labels.
 struct Liveness {
     /// Per op: bit i (0-3) = input i is dead after the op; bit 4+j = output j is dead.
     let deadMask: UnsafeMutableBufferPointer<UInt8>
     /// Per temp: a local used in more than one basic block.
     let crossing: UnsafeMutableBufferPointer<Bool>
+    /// Per label: entered only by one brcond (no other branch, no fall-through into it).
+    let onlyEnteredFromItsBranch: UnsafeMutableBufferPointer<Bool>
 
     static func inputDies(_ mask: UInt8, _ i: Int) -> Bool { mask & (1 << UInt8(i)) != 0 }
     static func outputDead(_ mask: UInt8, _ j: Int) -> Bool { mask & (16 << UInt8(j)) != 0 }
@@ -19,43 +23,54 @@ struct Liveness {
     /// Of the block whose ops are `insts` and temps `tempInfo`. The arrays come from `arena` and
     /// live until it is released.
     init(insts: UnsafeBufferPointer<Inst>, temps tempInfo: UnsafeBufferPointer<TempInfo>, globalCount globals: Int,
-         labelCount: Int, _ arena: ScratchArena) {
+         labelCount: Int, shapes: UnsafePointer<OpShape>, _ arena: ScratchArena) {
         let temps = tempInfo.count
         crossing = arena.allocate(Bool.self, count: temps, repeating: false)
-        deadMask = arena.allocate(UInt8.self, count: insts.count, repeating: 0)
+        deadMask = arena.allocateUninitialized(UInt8.self, count: insts.count)
+        onlyEnteredFromItsBranch = arena.allocate(Bool.self, count: labelCount, repeating: false)
 
         // Which basic block each local first appears in; a local seen in another is crossing.
         // Without labels nothing is: control can only continue past a basic-block end (an exit)
         // at a label, so a block without labels is one basic block followed by dead code.
+        let crossingLocals = arena.allocateUninitialized(Int32.self, count: labelCount > 0 ? temps : 0)
         var crossingCount = 0
         if labelCount > 0 {
             let firstBB = arena.allocate(Int32.self, count: temps, repeating: -1)
+            let branches = arena.allocate(Int32.self, count: labelCount, repeating: 0)
+            let conditional = arena.allocate(Bool.self, count: labelCount, repeating: false)
+            let fallenInto = arena.allocate(Bool.self, count: labelCount, repeating: false)
             var bb: Int32 = 0
+            // Whether the op before cannot fall through (a br, or an op that leaves the block).
+            var previousEnds = false
             for inst in insts {
-                let op = inst.op.info
-                for k in 0..<(op.ins + op.outs) {
-                    let t = k < op.ins ? inst.input(k) : inst.output(k - op.ins)
+                let shape = shapes[Int(inst.op.rawValue)]
+                switch inst.op {
+                case .br: branches[Int(inst.imm)] += 1
+                case .brcond:
+                    branches[Int(inst.imm)] += 1
+                    conditional[Int(inst.imm)] = true
+                case .setLabel: if !previousEnds { fallenInto[Int(inst.imm)] = true }
+                default: break
+                }
+                previousEnds = inst.op == .br || shape.flags.contains(.leavesBlock)
+                let ins = Int(shape.ins)
+                for k in 0..<(ins + Int(shape.outs)) {
+                    let t = k < ins ? inst.input(k) : inst.output(k - ins)
                     let i = Int(t.index)
                     guard !t.isNone, i >= globals, tempInfo[i].kind == .local else { continue }
                     if firstBB[i] < 0 {
                         firstBB[i] = bb
                     } else if firstBB[i] != bb, !crossing[i] {
                         crossing[i] = true
+                        crossingLocals[crossingCount] = Int32(i)
                         crossingCount += 1
                     }
                 }
-                if op.flags.contains(.basicBlockEnd) { bb += 1 }
+                if shape.flags.contains(.basicBlockEnd) { bb += 1 }
             }
-        }
-        let crossingLocals = arena.allocate(Int.self, count: crossingCount, repeating: 0)
-        var n = 0
-        var t = 0
-        while n < crossingCount {
-            if crossing[t] {
-                crossingLocals[n] = t
-                n += 1
+            for l in 0..<labelCount {
+                onlyEnteredFromItsBranch[l] = branches[l] == 1 && conditional[l] && !fallenInto[l]
             }
-            t += 1
         }
 
         // Globals are a bit set (live where the bit is set). A local is live when its stamp is
@@ -67,16 +82,16 @@ struct Liveness {
         var epoch: UInt32 = 1
         for index in insts.indices.reversed() {
             let inst = insts[index]
-            let info = inst.op.info
-            if info.flags.contains(.leavesBlock) {
+            let shape = shapes[Int(inst.op.rawValue)]
+            if shape.flags.contains(.leavesBlock) {
                 epoch += 1
                 liveGlobals = allGlobals
-            } else if info.flags.contains(.basicBlockEnd) {
+            } else if shape.flags.contains(.basicBlockEnd) {
                 liveGlobals = allGlobals
-                for t in crossingLocals { liveStamp[t] = epoch }
+                for n in 0..<crossingCount { liveStamp[Int(crossingLocals[n])] = epoch }
             }
             var mask: UInt8 = 0
-            for j in 0..<info.outs {
+            for j in 0..<Int(shape.outs) {
                 let t = inst.output(j)
                 guard !t.isNone else { continue }
                 let i = Int(t.index)
@@ -88,11 +103,11 @@ struct Liveness {
                     liveStamp[i] = 0
                 }
             }
-            if Self.readsWholeState(inst) { liveGlobals = allGlobals }
+            if Self.readsWholeState(inst, shape) { liveGlobals = allGlobals }
             if inst.op == .ldEnv || inst.op == .stEnv {
                 liveGlobals |= EnvAccess.overlappingGlobals(inst, tempInfo, globals).bits
             }
-            for i in 0..<info.ins {
+            for i in 0..<Int(shape.ins) {
                 let t = inst.input(i)
                 guard !t.isNone else { continue }
                 let k = Int(t.index)
@@ -102,7 +117,7 @@ struct Liveness {
                     mask |= 1 << UInt8(i)
                 }
             }
-            for i in 0..<info.ins {
+            for i in 0..<Int(shape.ins) {
                 let t = inst.input(i)
                 guard !t.isNone else { continue }
                 let k = Int(t.index)
@@ -113,8 +128,8 @@ struct Liveness {
     }
 
     /// Ops before which every global must be in the CPU state.
-    static func readsWholeState(_ inst: Inst) -> Bool {
-        if inst.op.info.flags.contains(.mayFault) { return true }
+    static func readsWholeState(_ inst: Inst, _ shape: OpShape) -> Bool {
+        if shape.flags.contains(.mayFault) { return true }
         if inst.op == .call { return !Helpers.flags(Int(inst.imm)).isDisjoint(with: [.readsState, .writesState, .mayRaise]) }
         return false
     }

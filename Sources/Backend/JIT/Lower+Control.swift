@@ -29,7 +29,7 @@ extension BlockCompiler {
         // only way in (the fall-through always is; the target when nothing else jumps there).
         alloc.forgetLocals()
         let l = Int(inst.imm)
-        if onlyEnteredFromItsBranch[l] {
+        if liveness.onlyEnteredFromItsBranch[l] {
             alloc.saveGlobalRegisters(into: registersAtBranch + 16 * l)
             hasRegistersAtBranch[l] = true
         }
