@@ -3,14 +3,15 @@ import Glibc
 #endif
 
 /// The files of /proc that describe a process, as the guest must see them: its own mappings,
-/// auxiliary vector, arguments and environment rather than Mimic's (stat, status and smaps:
-/// ProcStatusFiles.swift). Opening one gives the guest a memfd holding the text Linux would
+/// auxiliary vector, arguments and environment rather than Mimic's (stat, statm, status,
+/// smaps and smaps_rollup: ProcStatusFiles.swift). Opening one gives the guest a memfd holding the text Linux would
 /// generate at that moment.
 extension LinuxProcess {
     static let memfdCloseOnExec = 1
 
     enum ProcFile: String {
-        case maps, auxv, cmdline, environ, stat, status, smaps
+        case maps, auxv, cmdline, environ, stat, statm, status, smaps
+        case smapsRollup = "smaps_rollup"
     }
 
     /// A generated file and what it describes: `path` names the same file on the host (the
@@ -83,8 +84,12 @@ extension LinuxProcess {
             return try procStat(request)
         case .status:
             return try procStatus(request)
+        case .statm:
+            return try procStatm(request)
         case .smaps:
             return try procSmaps()
+        case .smapsRollup:
+            return try procSmapsRollup()
         }
     }
 

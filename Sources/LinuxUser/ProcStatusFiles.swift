@@ -3,12 +3,13 @@ import TCG
 import Glibc
 #endif
 
-/// /proc/PID/stat, status and smaps as the guest must see them. The guest's process and
+/// /proc/PID/stat, statm, status, smaps and smaps_rollup as the guest must see them. The guest's process and
 /// threads are Mimic's host process and threads, so most of what these files say is the
-/// host's own text (ids, states, times, page counts, the command name, which Mimic gives the
-/// guest program's); what Linux takes from the memory map (code, data, stack, brk, argument
-/// and environment bounds, the mapped size, smaps' entries) and from the signal state (whose
-/// dispositions and masks Mimic keeps for the guest) is replaced by the guest's.
+/// host's own text (ids, states, times, the command name, which Mimic gives the guest
+/// program's); what Linux takes from the memory map (code, data, stack, brk, argument and
+/// environment bounds, sizes and resident pages by kind, smaps' entries) and from the signal
+/// state (whose dispositions and masks Mimic keeps for the guest) is replaced by the guest's.
+/// The peaks (VmPeak, VmHWM) stay the host's: Mimic does not follow the guest's over time.
 extension LinuxProcess {
     // MARK: stat
 
@@ -50,6 +51,7 @@ extension LinuxProcess {
     func procStatus(_ request: ProcFileRequest) throws(Errno) -> [UInt8] {
         let text = String(decoding: try LinuxProcess.hostProcText(request.path), as: UTF8.self)
         let memory = memoryMapFacts()
+        let usage = try guestMemoryUsage()
         let signalMasks = guestSignalMasks(request)
         func kilobytes(_ bytes: UInt64) -> String {
             let digits = String(bytes >> 10)
@@ -64,11 +66,15 @@ extension LinuxProcess {
             let name = line.prefix { $0 != ":" }
             switch name {
             case "VmSize": lines.append("VmSize:\t" + kilobytes(memory.mappedBytes))
-            case "VmExe":
-                // The code's pages, as Linux counts them from start_code and end_code.
-                let text = memory.endCode > memory.startCode
-                    ? (AddressSpace.pageUp(memory.endCode) ?? memory.endCode) - AddressSpace.pageDown(memory.startCode) : 0
-                lines.append("VmExe:\t" + kilobytes(text))
+            case "VmExe": lines.append("VmExe:\t" + kilobytes(memory.codePageBytes))
+            case "VmRSS": lines.append("VmRSS:\t" + kilobytes(usage.residentBytes))
+            case "RssAnon": lines.append("RssAnon:\t" + kilobytes(usage.anonymousBytes))
+            case "RssFile": lines.append("RssFile:\t" + kilobytes(usage.fileBytes))
+            case "RssShmem": lines.append("RssShmem:\t" + kilobytes(usage.shmemBytes))
+            case "VmData": lines.append("VmData:\t" + kilobytes(usage.dataBytes))
+            case "VmStk": lines.append("VmStk:\t" + kilobytes(usage.stackBytes))
+            case "VmLib": lines.append("VmLib:\t" + kilobytes(usage.executableBytes - min(usage.executableBytes, memory.codePageBytes)))
+            case "VmSwap": lines.append("VmSwap:\t" + kilobytes(usage.swapBytes))
             case "SigPnd":
                 let host = UInt64(line.split(separator: "\t").last ?? "", radix: 16) ?? 0
                 lines.append("SigPnd:\t" + mask(host | signalMasks.pending))
@@ -83,24 +89,58 @@ extension LinuxProcess {
 
     // MARK: smaps
 
-    /// Each guest mapping as /proc/PID/maps shows it, then its figures. The page counts are
-    /// the host's for the host pages behind the mapping (a host entry that covers several
-    /// guest mappings is shared out in proportion to their sizes); the size and the flags
-    /// are the guest's. The fields and their order are the host kernel's.
+    /// Each guest mapping as /proc/PID/maps shows it, then its figures and flags.
     func procSmaps() throws(Errno) -> [UInt8] {
+        var out = ""
+        for entry in try guestSmaps() {
+            out += LinuxProcess.mapsLine(entry.mapping)
+            for figure in entry.figures { out += LinuxProcess.smapsLine(figure.name, figure.value, kilobytes: figure.kilobytes) }
+            out += "VmFlags: " + entry.flags.map { $0 + " " }.joined() + "\n"
+        }
+        return Array(out.utf8)
+    }
+
+    /// smaps_rollup: the guest mappings' figures summed, under a line spanning them all. Its
+    /// fields are the host kernel's; the proportional shares of anonymous, file and shmem
+    /// pages split each mapping's Pss by its anonymous pages and by what it maps.
+    func procSmapsRollup() throws(Errno) -> [UInt8] {
+        let entries = try guestSmaps()
+        let host = LinuxProcess.hostSmaps(try LinuxProcess.hostProcText("/proc/self/smaps_rollup"))
+        guard let template = host.first, let first = entries.first, let last = entries.last else { return [] }
+        var sums: [String: UInt64] = [:]
+        for entry in entries {
+            for figure in entry.figures where figure.kilobytes { sums[figure.name, default: 0] += figure.value }
+            let value = { (name: String) in entry.figures.first { $0.name == name }?.value ?? 0 }
+            let pss = value("Pss"), rss = value("Rss")
+            let anonymous = rss == 0 ? 0 : pss * min(value("Anonymous"), rss) / rss
+            let m = entry.mapping
+            let shmem = m.shared && (!m.isFileBacked || LinuxProcess.isSegmentName(m.name))
+            sums["Pss_Anon", default: 0] += anonymous
+            sums[shmem ? "Pss_Shmem" : "Pss_File", default: 0] += pss - anonymous
+        }
+        var out = LinuxProcess.mapsLine(GuestMapping(start: first.mapping.start, end: last.mapping.end, access: [], name: "[rollup]"))
+        for field in template.fields {
+            out += LinuxProcess.smapsLine(field.name, field.kilobytes ? sums[field.name] ?? 0 : field.value, kilobytes: field.kilobytes)
+        }
+        return Array(out.utf8)
+    }
+
+    /// The guest's mappings with their smaps figures and flags. The page counts are the
+    /// host's for the host pages behind each mapping (a host entry that covers several guest
+    /// mappings is shared out in proportion to their sizes); the size and the flags are the
+    /// guest's. The fields and their order are the host kernel's.
+    func guestSmaps() throws(Errno) -> [(mapping: GuestMapping, figures: [SmapsFigure], flags: [String])] {
         let mappings = group.addressSpaceLock.withLock { space.mappings }
         let host = LinuxProcess.hostSmaps(try LinuxProcess.hostProcText("/proc/self/smaps"))
-        guard let template = host.first else { return Array(mappings.map(LinuxProcess.mapsLine).joined().utf8) }
+        guard let template = host.first else { return mappings.map { ($0, [], LinuxProcess.vmFlags($0, host: [])) } }
         let base = UInt64(UInt(bitPattern: space.memory.base))
-        var out = ""
         var next = 0  // host entries are sorted too: the first that may overlap
-        for m in mappings {
-            out += LinuxProcess.mapsLine(m)
+        return mappings.map { m in
             let start = base + m.start, end = base + m.end
             while next < host.count, host[next].end <= start { next += 1 }
             let overlapping = host[next...].prefix { $0.start < end }
             let first = overlapping.first
-            for field in template.fields {
+            let figures = template.fields.map { field in
                 var value: UInt64
                 switch field.name {
                 case "Size": value = (m.end - m.start) >> 10
@@ -113,11 +153,62 @@ extension LinuxProcess {
                         value += entry.value(field.name) * covered / (entry.end - entry.start)
                     }
                 }
-                out += LinuxProcess.smapsLine(field.name, value, kilobytes: field.kilobytes)
+                return SmapsFigure(name: field.name, value: value, kilobytes: field.kilobytes)
             }
-            out += "VmFlags: " + LinuxProcess.vmFlags(m, host: first?.flags ?? []).map { $0 + " " }.joined() + "\n"
+            return (m, figures, LinuxProcess.vmFlags(m, host: first?.flags ?? []))
         }
-        return Array(out.utf8)
+    }
+
+    /// What status and statm say of the memory in use: resident pages by kind (from the
+    /// guest's smaps figures) and the sizes Linux accounts by mapping kind (data: private
+    /// writable; executable: not writable; the stack apart).
+    struct MemoryUsage {
+        var residentBytes: UInt64 = 0, anonymousBytes: UInt64 = 0, fileBytes: UInt64 = 0, shmemBytes: UInt64 = 0
+        var swapBytes: UInt64 = 0, dataBytes: UInt64 = 0, stackBytes: UInt64 = 0, executableBytes: UInt64 = 0
+    }
+
+    func guestMemoryUsage() throws(Errno) -> MemoryUsage {
+        var usage = MemoryUsage()
+        for entry in try guestSmaps() {
+            let value = { (name: String) in (entry.figures.first { $0.name == name }?.value ?? 0) << 10 }
+            let m = entry.mapping
+            let resident = value("Rss"), anonymous = min(value("Anonymous"), resident)
+            usage.residentBytes += resident
+            usage.anonymousBytes += anonymous
+            if m.shared && (!m.isFileBacked || LinuxProcess.isSegmentName(m.name)) {
+                usage.shmemBytes += resident - anonymous
+            } else {
+                usage.fileBytes += resident - anonymous
+            }
+            usage.swapBytes += value("Swap")
+            let size = m.end - m.start
+            if m.name == "[stack]" {
+                usage.stackBytes += size
+            } else if m.access.contains(.write) {
+                if !m.shared { usage.dataBytes += size }
+            } else if m.access.contains(.execute) {
+                usage.executableBytes += size
+            }
+        }
+        return usage
+    }
+
+    // MARK: statm
+
+    /// statm's sizes in pages, the guest's (lib and dt are 0 on Linux too).
+    func procStatm(_ request: ProcFileRequest) throws(Errno) -> [UInt8] {
+        let text = String(decoding: try LinuxProcess.hostProcText(request.path), as: UTF8.self)
+        var fields = text.split(separator: "\n").first?.split(separator: " ").map(String.init) ?? []
+        guard fields.count >= 4 else { return Array(text.utf8) }
+        let memory = memoryMapFacts()
+        let usage = try guestMemoryUsage()
+        let page = AddressSpace.pageSize
+        fields[0] = String(memory.mappedBytes / page)
+        fields[1] = String(usage.residentBytes / page)
+        fields[2] = String((usage.fileBytes + usage.shmemBytes) / page)
+        fields[3] = String(memory.codePageBytes / page)
+        if fields.count > 5 { fields[5] = String((usage.dataBytes + usage.stackBytes) / page) }
+        return Array((fields.joined(separator: " ") + "\n").utf8)
     }
 
     /// A figure line as Linux prints it: the name and colon in 16 columns, the value in 8.
@@ -149,11 +240,18 @@ extension LinuxProcess {
         return flags
     }
 
+    /// One figure of an smaps entry (kilobytes, or a plain number as THPeligible).
+    struct SmapsFigure {
+        var name: String
+        var value: UInt64
+        var kilobytes: Bool
+    }
+
     /// One entry of the host's smaps: its range, figures and flags.
     struct HostSmapsEntry {
         var start: UInt64
         var end: UInt64
-        var fields: [(name: String, value: UInt64, kilobytes: Bool)] = []
+        var fields: [SmapsFigure] = []
         var flags: Set<String> = []
 
         func value(_ name: String) -> UInt64 { fields.first { $0.name == name }?.value ?? 0 }
@@ -167,7 +265,8 @@ extension LinuxProcess {
             } else if let colon = line.firstIndex(of: ":"), !line[..<colon].contains(" "), !line[..<colon].contains("-"), !entries.isEmpty {
                 let words = line[line.index(after: colon)...].split(separator: " ")
                 guard let value = words.first.flatMap({ UInt64($0) }) else { continue }
-                entries[entries.count - 1].fields.append((String(line[..<colon]), value, words.count > 1 && words[1] == "kB"))
+                entries[entries.count - 1].fields.append(SmapsFigure(name: String(line[..<colon]), value: value,
+                                                                     kilobytes: words.count > 1 && words[1] == "kB"))
             } else {
                 let range = line.prefix { $0 != " " }.split(separator: "-")
                 guard range.count == 2, let start = UInt64(range[0], radix: 16), let end = UInt64(range[1], radix: 16), end > start else { continue }
@@ -186,6 +285,11 @@ extension LinuxProcess {
     struct MemoryMapFacts {
         var startCode: UInt64 = 0, endCode: UInt64 = 0, startData: UInt64 = 0, endData: UInt64 = 0
         var startBrk: UInt64 = 0, mappedBytes: UInt64 = 0
+
+        /// The code's whole pages, as Linux counts them for VmExe and statm.
+        var codePageBytes: UInt64 {
+            endCode > startCode ? (AddressSpace.pageUp(endCode) ?? endCode) - AddressSpace.pageDown(startCode) : 0
+        }
     }
 
     func memoryMapFacts() -> MemoryMapFacts {

@@ -146,6 +146,69 @@ static void checkSmaps(void) {
 
 static sem_t printed, mayExit;
 
+/// smaps_rollup spans the mappings maps lists and sums their figures; statm counts pages.
+static void checkRollupAndStatm(void) {
+    static char rollup[8192], statm[256];
+    slurp("/proc/self/maps", maps, sizeof maps);
+    slurp("/proc/self/smaps_rollup", rollup, sizeof rollup);
+    unsigned long first = 0, last = 0, mapped = 0;
+    for (const char *line = maps; *line; line += strcspn(line, "\n") + 1) {
+        unsigned long start, end;
+        if (sscanf(line, "%lx-%lx", &start, &end) != 2 || start >= 0xffff800000000000UL) continue;
+        if (!first) first = start;
+        last = end;
+        mapped += end - start;
+    }
+    unsigned long start, end, rss = 0, pss = 0, parts = 0;
+    int spans = sscanf(rollup, "%lx-%lx", &start, &end) == 2 && start == first && end == last;
+    char names[1024] = "";
+    for (const char *line = strchr(rollup, '\n') + 1; *line; line += strcspn(line, "\n") + 1) {
+        char name[64];
+        unsigned long value;
+        if (sscanf(line, "%63[^:]: %lu", name, &value) != 2) continue;
+        if (strlen(names) + strlen(name) + 2 < sizeof names) { strcat(names, name); strcat(names, " "); }
+        if (strcmp(name, "Rss") == 0) rss = value;
+        if (strcmp(name, "Pss") == 0) pss = value;
+        if (strcmp(name, "Pss_Anon") == 0 || strcmp(name, "Pss_File") == 0 || strcmp(name, "Pss_Shmem") == 0) parts += value;
+    }
+    printf("smaps_rollup: spans the mappings %d, named [rollup] %d, rss within the mapped size %d, pss parts add up %d\n", spans,
+           strstr(rollup, "[rollup]") != NULL && strstr(rollup, "[rollup]") < strchr(rollup, '\n'), rss > 0 && rss <= mapped / 1024,
+           parts + 2 >= pss && parts <= pss + 2);
+    printf("smaps_rollup fields: %s\n", names);
+    slurp("/proc/self/statm", statm, sizeof statm);
+    unsigned long size, resident, shared, text;
+    unsigned long data;
+    sscanf(statm, "%lu %lu %lu %lu %*u %lu", &size, &resident, &shared, &text, &data);
+    printf("statm: size is the mapped size %d, text the code's pages %d, resident within size %d, shared within resident %d\n",
+           size * 4096 == mapped, text == (((endCode + 4095) & ~4095UL) - (startCode & ~4095UL)) / 4096, resident <= size,
+           shared <= resident);
+
+    // status's memory lines against maps read just before (nothing maps in between).
+    unsigned long writable = 0, stack = 0;
+    slurp("/proc/self/maps", maps, sizeof maps);
+    slurp("/proc/self/status", status, sizeof status);
+    slurp("/proc/self/statm", statm, sizeof statm);
+    for (const char *line = maps; *line; line += strcspn(line, "\n") + 1) {
+        char permissions[8];
+        if (sscanf(line, "%lx-%lx %7s", &start, &end, permissions) != 3) continue;
+        size_t length = strcspn(line, "\n");
+        if (memmem(line, length, "[stack]", 7)) stack += end - start;
+        else if (permissions[1] == 'w' && permissions[3] == 'p') writable += end - start;
+    }
+    char value[64];
+    unsigned long vmRSS = strtoul(statusValue(status, "VmRSS", value, sizeof value), NULL, 10);
+    unsigned long anon = strtoul(statusValue(status, "RssAnon", value, sizeof value), NULL, 10);
+    unsigned long file = strtoul(statusValue(status, "RssFile", value, sizeof value), NULL, 10);
+    unsigned long shmem = strtoul(statusValue(status, "RssShmem", value, sizeof value), NULL, 10);
+    unsigned long vmData = strtoul(statusValue(status, "VmData", value, sizeof value), NULL, 10);
+    unsigned long vmStk = strtoul(statusValue(status, "VmStk", value, sizeof value), NULL, 10);
+    unsigned long vmSize = strtoul(statusValue(status, "VmSize", value, sizeof value), NULL, 10);
+    sscanf(statm, "%*u %*u %*u %*u %*u %lu", &data);
+    printf("status: VmRSS within VmSize %d, is anon+file+shmem %d, VmData the private writable mappings %d, VmStk the stack %d, "
+           "statm data is VmData+VmStk %d\n", vmRSS > 0 && vmRSS <= vmSize, vmRSS == anon + file + shmem, vmData == writable / 1024,
+           vmStk == stack / 1024, data * 4 == vmData + vmStk);
+}
+
 static void *threadBody(void *argument) {
     (void)argument;
     pthread_setname_np(pthread_self(), "helper");
@@ -255,6 +318,7 @@ int main(int argc, char **argv) {
     pthread_join(threads[1], NULL);
 
     checkSmaps();
+    checkRollupAndStatm();
     slurp("/proc/thread-self/smaps", smaps, sizeof smaps);
     printf("thread-self/smaps starts with the first mapping %d\n", strncmp(smaps, maps, strcspn(maps, "\n")) == 0);
     return 0;
