@@ -72,7 +72,7 @@ extension LinuxProcess {
         case .maps:
             // Other threads may map and unmap meanwhile: a consistent snapshot of the list.
             let mappings = group.addressSpaceLock.withLock { space.mappings }
-            return Array(mappings.map(LinuxProcess.mapsLine).joined().utf8)
+            return Array(mapsLines(mappings).joined().utf8)
         case .auxv:
             return auxiliaryVectorBytes
         case .cmdline, .environ:
@@ -128,10 +128,35 @@ extension LinuxProcess {
         return ((argumentsStart, argumentsEnd), environmentCount > 0 ? (environmentStart, execfn) : (execfn, execfn))
     }
 
+    /// The lines of /proc/PID/maps for `mappings`. A mapping whose file cannot be found by its
+    /// name (memfd, SysV shared memory, shared anonymous memory, a deleted file) shows the
+    /// device and inode of the host mapping behind it, which maps the same file.
+    func mapsLines(_ mappings: [GuestMapping]) -> [String] {
+        var host: [(start: UInt64, end: UInt64, device: String, inode: UInt64)]?
+        let base = UInt64(UInt(bitPattern: space.memory.base))
+        return mappings.map { m in
+            var st = stat()
+            guard m.shared || m.isFileBacked, !m.isFileBacked || stat(m.name, &st) != 0 else { return LinuxProcess.mapsLine(m) }
+            if host == nil {
+                let text = (try? LinuxProcess.hostProcText("/proc/self/maps")) ?? []
+                host = String(decoding: text, as: UTF8.self).split(separator: "\n").compactMap { line in
+                    let words = line.split(separator: " ", maxSplits: 5)
+                    let range = words.first?.split(separator: "-") ?? []
+                    guard words.count >= 5, range.count == 2, let start = UInt64(range[0], radix: 16), let end = UInt64(range[1], radix: 16),
+                          let inode = UInt64(words[4]) else { return nil }
+                    return (start, end, String(words[3]), inode)
+                }
+            }
+            let at = base + m.start
+            guard let entry = host?.first(where: { $0.start <= at && at < $0.end }), entry.inode != 0 else { return LinuxProcess.mapsLine(m) }
+            return LinuxProcess.mapsLine(m, identity: (entry.device, entry.inode))
+        }
+    }
+
     /// One line of /proc/PID/maps, formatted as Linux's show_map_vma does: hex addresses and
-    /// offset (at least 8 digits), the device as major:minor and the inode, then the name
-    /// from column 73.
-    static func mapsLine(_ m: GuestMapping) -> String {
+    /// offset (at least 8 digits), the device as major:minor and the inode (the named file's
+    /// unless `identity` gives them), then the name from column 73.
+    static func mapsLine(_ m: GuestMapping, identity: (device: String, inode: UInt64)? = nil) -> String {
         func hex(_ v: UInt64) -> String {
             let digits = String(v, radix: 16)
             return String(repeating: "0", count: max(0, 8 - digits.count)) + digits
@@ -140,7 +165,9 @@ extension LinuxProcess {
             + (m.access.contains(.execute) ? "x" : "-") + (m.shared ? "s" : "p")
         var device = "00:00", inode: UInt64 = 0
         var st = stat()
-        if m.isFileBacked, stat(m.name, &st) == 0 {
+        if let identity {
+            (device, inode) = identity
+        } else if m.isFileBacked, stat(m.name, &st) == 0 {
             let dev = UInt64(st.st_dev)
             let major = ((dev >> 8) & 0xFFF) | ((dev >> 32) & ~0xFFF)
             let minor = (dev & 0xFF) | ((dev >> 12) & ~0xFF)

@@ -92,8 +92,9 @@ extension LinuxProcess {
     /// Each guest mapping as /proc/PID/maps shows it, then its figures and flags.
     func procSmaps() throws(Errno) -> [UInt8] {
         var out = ""
-        for entry in try guestSmaps() {
-            out += LinuxProcess.mapsLine(entry.mapping)
+        let entries = try guestSmaps()
+        for (entry, line) in zip(entries, mapsLines(entries.map(\.mapping))) {
+            out += line
             for figure in entry.figures { out += LinuxProcess.smapsLine(figure.name, figure.value, kilobytes: figure.kilobytes) }
             out += "VmFlags: " + entry.flags.map { $0 + " " }.joined() + "\n"
         }

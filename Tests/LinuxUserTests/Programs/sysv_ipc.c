@@ -35,6 +35,8 @@ static int attachments(int id) {
 }
 
 /// The permissions and length of the /proc/self/maps line starting at `p`.
+static int segmentId;
+
 static void showMapping(const char *label, const void *p) {
     FILE *maps = fopen("/proc/self/maps", "r");
     check(maps != NULL, "maps");
@@ -42,10 +44,11 @@ static void showMapping(const char *label, const void *p) {
     while (fgets(line, sizeof line, maps)) {
         unsigned long start, end;
         char permissions[8];
-        if (sscanf(line, "%lx-%lx %7s", &start, &end, permissions) == 3 && start == (uintptr_t)p) {
+        unsigned long inode;
+        if (sscanf(line, "%lx-%lx %7s %*x %*s %lu", &start, &end, permissions, &inode) == 4 && start == (uintptr_t)p) {
             const char *name = strstr(line, "/SYSV");
-            printf("%s: %s, %lu bytes, named SYSV %d, deleted %d\n", label, permissions, end - start, name != NULL,
-                   strstr(line, "(deleted)") != NULL);
+            printf("%s: %s, %lu bytes, named SYSV %d, deleted %d, inode is the id %d\n", label, permissions, end - start,
+                   name != NULL, strstr(line, "(deleted)") != NULL, inode == (unsigned long)segmentId);
             fclose(maps);
             return;
         }
@@ -60,6 +63,7 @@ static void onSegv(int sig) { siglongjmp(recover, sig); }
 static void sharedMemory(void) {
     int id = shmget(IPC_PRIVATE, 10000, IPC_CREAT | 0600);
     check(id >= 0, "shmget");
+    segmentId = id;
     struct shmid_ds ds;
     check(shmctl(id, IPC_STAT, &ds) == 0, "IPC_STAT");
     printf("segment: size %zu, mode %o, attached %d, creator is me %d\n", ds.shm_segsz, ds.shm_perm.mode & 0777,
