@@ -84,7 +84,44 @@ final class RunDebuggerTests: XCTestCase {
         }
     }
 
-    /// What gdb printed between `echo <name>` and `echo </name>`.
+    /// gdb connecting to a running program (no `-S`) stops every thread where it is (the
+    /// workers in their loop, at a block boundary), steps one while the others run, and kills it.
+    func testRealGDBStopsRunningThreadsWhenItConnects() throws {
+        if let reason = GDBBatch.unavailableReason { throw XCTSkip(reason) }
+        guard let gcc = CorpusToolchain.gcc else { throw XCTSkip("gcc is not installed") }
+        let program = try CorpusBuilder.program("gdb_threads", gcc, variant: "g", flags: ["-static", "-O1", "-g", "-pthread"])
+        let mimic = try CorpusMimic.located()
+        for accel in ["tcg", "interp"] {
+            let port = UInt16.random(in: 20000...60000)
+            let guest = Process()
+            guest.executableURL = URL(fileURLWithPath: mimic)
+            // Loops that do not end before gdb kills the program.
+            guest.arguments = ["run", "--accel", accel, "-g", String(port), "--", program, "1000000000000000"]
+            let guestOutput = Pipe()
+            guest.standardOutput = guestOutput
+            guest.standardError = guestOutput
+            try guest.run()
+            DispatchQueue.global().asyncAfter(deadline: .now() + 120) { if guest.isRunning { guest.terminate() } }
+            Thread.sleep(forTimeInterval: 1.5)
+            let text = try GDBBatch.run(port: port, symbols: program, [
+                "echo <threads>\\n", "info threads", "echo </threads>\\n",
+                "thread 3", "stepi", "echo <step>\\n", "bt 1", "echo </step>\\n",
+                "echo <after>\\n", "info threads", "echo </after>\\n", "kill",
+            ])
+            let guestText = String(decoding: guestOutput.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            guest.waitUntilExit()
+            for name in ["threads", "after"] {
+                let rows = Self.section(text, name).split(separator: "\n").filter { $0.contains(" Thread ") }
+                XCTAssertEqual(rows.count, 4, "\(accel): \(text)")
+                XCTAssertEqual(rows.filter { $0.contains(" work (id=") }.count, 3, "\(accel): the workers in their loop: \(text)")
+            }
+            XCTAssertTrue(Self.section(text, "step").contains(" work (id="), "\(accel): \(text)")
+            XCTAssertTrue(guestText.contains("killed by gdb"), "\(accel): \(guestText)")
+            XCTAssertEqual(guest.terminationStatus, 137, "\(accel)")
+        }
+    }
+
+
     static func section(_ text: String, _ name: String) -> Substring {
         guard let start = text.range(of: "<\(name)>\n"), let end = text.range(of: "</\(name)>", range: start.upperBound..<text.endIndex) else { return "" }
         return text[start.upperBound..<end.lowerBound]
