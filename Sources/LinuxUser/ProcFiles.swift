@@ -26,6 +26,23 @@ extension LinuxProcess {
         var describesCaller: Bool { (thread ?? getpid()) == Int32(truncatingIfNeeded: hostSyscall(.gettid)) }
     }
 
+    /// The path a guest open names, made absolute when it is relative to a directory of /proc
+    /// (a descriptor's, or the working directory) and ends in a generated file's name, as in
+    /// openat(the descriptor of /proc/PID, "stat"), which is how ps reads it.
+    func procPath(dirfd: Int32, _ address: UInt64) throws(Errno) -> String {
+        let path = try string(address, limit: Int(PATH_MAX))
+        guard !path.hasPrefix("/"), let last = path.split(separator: "/").last, ProcFile(rawValue: String(last)) != nil else { return path }
+        var directory: String?
+        if dirfd == AT_FDCWD {
+            var buffer = [CChar](repeating: 0, count: Int(PATH_MAX))
+            if getcwd(&buffer, buffer.count) != nil { directory = String(cString: buffer) }
+        } else {
+            directory = descriptorPath(dirfd)
+        }
+        guard let directory, directory.hasPrefix("/proc/") else { return path }
+        return directory + "/" + path
+    }
+
     /// The generated file a path names: /proc/{self,thread-self,PID}/FILE and
     /// /proc/{self,PID}/task/TID/FILE for this process; nil for every other path.
     func procFile(_ path: String) -> ProcFileRequest? {

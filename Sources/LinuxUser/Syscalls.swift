@@ -88,15 +88,15 @@ extension LinuxProcess {
 
         // Paths
         case .open:
-            if let file = procFile(try string(a[0], limit: Int(PATH_MAX))) { return try openProcFile(file, flags: a.int(1)) }
+            if let file = procFile(try procPath(dirfd: AT_FDCWD, a[0])) { return try openProcFile(file, flags: a.int(1)) }
             return try withPaths([a[0]], follow: a.int(1) & O_NOFOLLOW == 0) { p in hostSyscall(call, p[0], a.long(1), a.long(2)) }
         case .openat:
-            if let file = procFile(try string(a[1], limit: Int(PATH_MAX))) { return try openProcFile(file, flags: a.int(2)) }
+            if let file = procFile(try procPath(dirfd: a.int(0), a[1])) { return try openProcFile(file, flags: a.int(2)) }
             return try withPaths([a[1]], follow: a.int(2) & O_NOFOLLOW == 0) { p in hostSyscall(call, a.long(0), p[0], a.long(2), a.long(3)) }
         case .openat2:
             guard a[3] >= 24, a[3] <= 4096 else { throw a[3] < 24 ? .invalid : Errno(E2BIG) }
             let how = try reading(a[2], Int(a[3]))
-            if let file = procFile(try string(a[1], limit: Int(PATH_MAX))) {
+            if let file = procFile(try procPath(dirfd: a.int(0), a[1])) {
                 return try openProcFile(file, flags: Int32(truncatingIfNeeded: how.load(as: UInt64.self)))
             }
             let follow = Int32(truncatingIfNeeded: how.load(as: UInt64.self)) & O_NOFOLLOW == 0

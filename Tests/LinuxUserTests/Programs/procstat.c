@@ -41,8 +41,14 @@ static char statText[4096], comm[64];
 static unsigned long long field[60];
 static int fieldCount;
 
+static void parseStat(void);
+
 static void readStat(const char *path) {
     slurp(path, statText, sizeof statText);
+    parseStat();
+}
+
+static void parseStat(void) {
     char *open = strchr(statText, '('), *close = strrchr(statText, ')');
     check(open && close, "stat format");
     snprintf(comm, sizeof comm, "%.*s", (int)(close - open - 1), open + 1);
@@ -299,6 +305,25 @@ int main(int argc, char **argv) {
     readStat("/proc/thread-self/stat");
     printf("thread-self/stat of the main thread: pid %d startstack %d\n", field[1] == (unsigned long long)getpid(),
            field[28] == (unsigned long long)(uintptr_t)argv - 8);
+
+    // Relative to a directory of /proc: a descriptor's (as ps reads it) and the working one.
+    int directory = open("/proc/self", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    check(directory >= 0, "open /proc/self");
+    int fd = openat(directory, "stat", O_RDONLY | O_CLOEXEC);
+    check(fd >= 0, "openat stat");
+    ssize_t n = read(fd, statText, sizeof statText - 1);
+    statText[n > 0 ? n : 0] = 0;
+    close(fd);
+    parseStat();
+    printf("openat(/proc/self, \"stat\"): startcode %d startstack %d\n", field[26] == startCode,
+           field[28] == (unsigned long long)(uintptr_t)argv - 8);
+    char saved[4096];
+    check(getcwd(saved, sizeof saved) != NULL, "getcwd");
+    check(fchdir(directory) == 0, "fchdir");
+    readStat("stat");
+    printf("stat in /proc/self as the working directory: startcode %d\n", field[26] == startCode);
+    check(chdir(saved) == 0, "chdir back");
+    close(directory);
 
     // Two more threads.
     sem_init(&printed, 0, 0);
