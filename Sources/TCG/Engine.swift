@@ -77,7 +77,7 @@ public final class Engine {
     let inCode: UnsafeMutablePointer<UInt32>
     /// The blocks this thread has looked up in the shared cache, valid for the cache's
     /// generation `localGeneration`: found again without the lock.
-    private var localIndex: [UInt64: Int32] = [:]
+    private var localIndex = BlockIndex()
     private var localGeneration: UInt64 = 0
     /// `--stats` execution counters; nil without `countExecutions`.
     var counters: ExecutionCounters? { cache.counters }
@@ -135,6 +135,7 @@ public final class Engine {
         cpu.deallocate()
         jumpCache.deallocate()
         inCode.deallocate()
+        localIndex.deallocate()
     }
 
     /// SSE, MMX and x87 instructions run as host instructions (nil, and #UD for them, only if
@@ -281,7 +282,7 @@ public final class Engine {
         guard cache.isShared else { return (block(at: pc), cache.generation) }
         let generation = cache.generation
         if generation != localGeneration {
-            localIndex.removeAll(keepingCapacity: true)
+            localIndex.removeAll()
             localGeneration = generation
         }
         let key = blockKey(pc)
@@ -289,7 +290,7 @@ public final class Engine {
         // the same time, leaving a stale entry behind.)
         if let index = localIndex[key] { return (index, generation) }
         let (index, now) = withCacheLock { (block(at: pc), cache.generation) }
-        if index >= 0, now == localGeneration { localIndex[key] = index }
+        if index >= 0, now == localGeneration { localIndex.set(key, index) }
         return (index, now)
     }
 

@@ -22,7 +22,7 @@ final class TranslationCache {
     let blocks: UnsafeMutablePointer<TranslationBlock>
     static let capacity = 1 << 18
     private(set) var count = 0
-    private var index: [UInt64: Int32] = [:]
+    private var index = BlockIndex()
     /// The JIT's code buffer as registered with the host fault handler (see host_fault.h).
     private var faultRegion: Int32 = -1
     /// More than one engine runs on this cache: lookups lock and flushes stop the others.
@@ -64,6 +64,7 @@ final class TranslationCache {
         mimic_host_fault_unregister(faultRegion)
         blocks.deinitialize(count: count)
         blocks.deallocate()
+        index.deallocate()
         words.deallocate()
     }
 
@@ -126,7 +127,7 @@ final class TranslationCache {
         let i = Int32(count)
         (blocks + count).initialize(to: tb)
         count += 1
-        index[key] = i
+        index.set(key, i)
         return i
     }
 
@@ -157,7 +158,7 @@ final class TranslationCache {
             if memory.translationCaches.count == 1 { memory.forgetCode() }
             blocks.deinitialize(count: count)
             count = 0
-            index.removeAll(keepingCapacity: true)
+            index.removeAll()
             for m in members {
                 m.jumpCache.update(repeating: MimicJumpCacheEntry(tag: ~0, code: 0), count: Engine.jumpCacheEntries)
             }
