@@ -262,6 +262,7 @@ extension LinuxProcess {
         var entries: [HostSmapsEntry] = []
         for line in String(decoding: text, as: UTF8.self).split(separator: "\n") {
             if line.hasPrefix("VmFlags:") {
+                guard !entries.isEmpty else { continue }
                 entries[entries.count - 1].flags = Set(line.dropFirst(8).split(separator: " ").map(String.init))
             } else if let colon = line.firstIndex(of: ":"), !line[..<colon].contains(" "), !line[..<colon].contains("-"), !entries.isEmpty {
                 let words = line[line.index(after: colon)...].split(separator: " ")
