@@ -72,7 +72,9 @@ struct SignalState {
     var queued = [Int](repeating: 0, count: 65)
     static let firstRealTime: Int32 = 32
     var alternateStack = AlternateStack()
-    /// rt_sigsuspend's caller's mask, restored by the handler's frame (or when none runs).
+    /// The caller's mask while a call waits with a temporary one (rt_sigsuspend, ppoll,
+    /// pselect6, epoll_pwait, epoll_pwait2) and a signal interrupted it: saved in the handler's
+    /// frame (or restored when no handler runs).
     var maskBeforeSuspend: UInt64?
 
     static func bit(_ sig: Int32) -> UInt64 { 1 << UInt64(sig - 1) }
