@@ -40,11 +40,16 @@ public struct ResumeActions: Equatable, Sendable {
     /// Every thread not named by `step` or `continuing` runs too, threads that start meanwhile
     /// included.
     public var othersContinue = false
+    /// Signals to deliver as threads resume (`C sig`, `S sig`): gdb passes on the signal a
+    /// thread stopped with. A thread that stopped with a signal and resumes without one has it
+    /// suppressed.
+    public var signals: [Int: Int32] = [:]
 
-    public init(step: Int? = nil, continuing: Set<Int> = [], othersContinue: Bool = false) {
+    public init(step: Int? = nil, continuing: Set<Int> = [], othersContinue: Bool = false, signals: [Int: Int32] = [:]) {
         self.step = step
         self.continuing = continuing
         self.othersContinue = othersContinue
+        self.signals = signals
     }
 
     /// Whether `thread` runs (steps or continues).

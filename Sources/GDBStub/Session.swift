@@ -137,14 +137,19 @@ struct Session {
     }
 
     /// `vCont`'s actions, `;`-separated: `s`, `S sig`, `c`, `C sig`, each for `:thread` or,
-    /// without one, for every thread no earlier action named. A signal to deliver is not
-    /// supported and is dropped. Only one thread may step.
+    /// without one, for every thread no earlier action named (a signal only goes to a named
+    /// thread). Only one thread may step.
     static func resumeActions(_ list: Substring) -> ResumeActions? {
         var actions = ResumeActions()
         for action in list.split(separator: ";") {
             let parts = action.split(separator: ":", maxSplits: 1)
             guard let kind = parts.first?.first, "sScC".contains(kind) else { return nil }
             let stepping = kind == "s" || kind == "S"
+            var signal: Int32?
+            if kind == "S" || kind == "C" {
+                guard let n = Hex.number(parts[0].utf8.dropFirst()), n < 256 else { return nil }
+                signal = Int32(n)
+            }
             var thread = -1
             if parts.count == 2 {
                 guard let t = parseThread(parts[1].utf8) else { return nil }
@@ -162,6 +167,7 @@ struct Session {
             } else {
                 actions.continuing.insert(thread)
             }
+            if thread != -1, let signal { actions.signals[thread] = signal }
         }
         return actions
     }

@@ -163,6 +163,8 @@ final class EngineDebugTarget: DebugTarget {
         case Int(MIMIC_EXC_DE): 8                     // SIGFPE
         case Int(MIMIC_EXC_DB), Int(MIMIC_EXC_BP): 5  // SIGTRAP
         case Int(MIMIC_EXC_UD): 4                     // SIGILL
+        case 16, 19: 8                                // #MF, #XM: SIGFPE
+        case 17: 7                                    // #AC: SIGBUS
         default: 11                                   // SIGSEGV
         }
     }

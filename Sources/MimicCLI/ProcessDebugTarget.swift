@@ -29,6 +29,12 @@ final class ProcessDebugTarget: DebugTarget, GuestThreadRunner {
         var outside = false
         /// The breakpoints last applied to its engine (`ProcessDebugTarget.breakpointsVersion`).
         var breakpointsVersion = -1
+        /// Faults stop the process for gdb (as signals) before the guest sees them.
+        var reportsFaults = false
+        /// The fault it stopped with for gdb: delivered if gdb resumes it with a signal.
+        var pendingFault: StopReason?
+        /// The signal gdb resumes it with (`C sig`), if any.
+        var resumeSignal: Int32?
 
         init(process: LinuxProcess, tid: Int) {
             self.process = process
@@ -53,6 +59,8 @@ final class ProcessDebugTarget: DebugTarget, GuestThreadRunner {
     private var event: (stop: DebugStop, thread: Int)?
     /// Threads that start during the current resume run (gdb's default action was continue).
     private var newThreadsRun = false
+    /// gdb is there to see faults (see `resume(interrupted:)`).
+    private var reportingFaults = false
 
     /// The main thread's engine, for memory (every thread's engine shares it and the
     /// translations, and this one lives as long as the process).
@@ -129,16 +137,25 @@ final class ProcessDebugTarget: DebugTarget, GuestThreadRunner {
         return run(ResumeActions(step: first), interrupted: { false }).stop
     }
 
+    /// How `DebuggedRun` runs the guest while no gdb is connected: faults go to the guest as
+    /// signals, as without the stub.
     func resume(interrupted: () -> Bool) -> DebugStop {
-        run(ResumeActions(othersContinue: true), interrupted: interrupted).stop
+        run(ResumeActions(othersContinue: true), interrupted: interrupted, reportingFaults: false).stop
+    }
+
+    func run(_ actions: ResumeActions, interrupted: () -> Bool) -> (stop: DebugStop, thread: Int) {
+        run(actions, interrupted: interrupted, reportingFaults: true)
     }
 
     /// Resumes the threads `actions` names, waits until one stops or `interrupted()` (asked
     /// every 20 ms), then stops every thread.
-    func run(_ actions: ResumeActions, interrupted: () -> Bool) -> (stop: DebugStop, thread: Int) {
+    private func run(_ actions: ResumeActions, interrupted: () -> Bool, reportingFaults: Bool) -> (stop: DebugStop, thread: Int) {
         condition.lock()
+        self.reportingFaults = reportingFaults
         for thread in threads {
             thread.command = thread.tid == actions.step ? .step : actions.runs(thread.tid) ? .resume : nil
+            thread.reportsFaults = reportingFaults
+            thread.resumeSignal = actions.signals[thread.tid]
         }
         newThreadsRun = actions.othersContinue
         event = nil
@@ -184,10 +201,18 @@ final class ProcessDebugTarget: DebugTarget, GuestThreadRunner {
         } else {
             thread = GuestThread(process: process, tid: tid)
             if !stopping, newThreadsRun { thread.command = .resume }
+            thread.reportsFaults = reportingFaults
             threads.append(thread)
         }
         condition.unlock()
         while let command = nextCommand(thread) {
+            if let fault = thread.pendingFault {
+                // gdb passes the signal on (the guest's handler runs, or the process dies of
+                // it), or suppresses it (the instruction runs again).
+                thread.pendingFault = nil
+                if (thread.resumeSignal ?? 0) != 0 { serve(fault, thread) }
+                if process.hasExited { break }
+            }
             switch command {
             case .step: step(thread)
             case .resume: resume(thread)
@@ -259,11 +284,23 @@ final class ProcessDebugTarget: DebugTarget, GuestThreadRunner {
         condition.unlock()
     }
 
+    /// A fault stops the process for gdb first (it sees the signal, all-stop); anything else
+    /// is served. True when the thread stopped for gdb.
+    private func stopOrServe(_ reason: StopReason, _ thread: GuestThread) -> Bool {
+        if thread.reportsFaults, case .exception(let vector, _, _) = reason, vector != Int(MIMIC_EXC_STOP) {
+            thread.pendingFault = reason
+            report(.signal(EngineDebugTarget.signal(forVector: vector)), thread)
+            return true
+        }
+        serve(reason, thread)
+        return false
+    }
+
     private func step(_ thread: GuestThread) {
         if let outside = fetchOutsideMemory(thread) {
-            serve(outside, thread)
+            if stopOrServe(outside, thread) { return }
         } else if case .stopped(let reason) = thread.engine.step() {
-            serve(reason, thread)
+            if stopOrServe(reason, thread) { return }
         }
         if !thread.process.hasExited { report(.stepped, thread) }
     }
@@ -273,11 +310,11 @@ final class ProcessDebugTarget: DebugTarget, GuestThreadRunner {
         let cpu = engine.cpu
         while !thread.process.hasExited, mayContinue(thread) {
             if let outside = fetchOutsideMemory(thread) {
-                serve(outside, thread)
+                if stopOrServe(outside, thread) { return }
                 continue
             }
             guard engine.isDebuggerAttached, !engine.breakpoints.isEmpty else {
-                serve(engine.run(), thread)
+                if stopOrServe(engine.run(), thread) { return }
                 continue
             }
             // Reached before gdb resumed it (another thread's stop came first) or stepped onto.
@@ -293,7 +330,7 @@ final class ProcessDebugTarget: DebugTarget, GuestThreadRunner {
                 // A stop request (gdb's, or a host signal's): served as Engine.run's.
                 serve(.exception(vector: Int(MIMIC_EXC_STOP), errorCode: 0, address: 0), thread)
             case .stopped(let reason):
-                serve(reason, thread)
+                if stopOrServe(reason, thread) { return }
             }
         }
     }

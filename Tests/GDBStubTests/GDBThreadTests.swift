@@ -95,8 +95,10 @@ final class GDBThreadTests: XCTestCase {
 
     func testResumeActionsTakeTheLeftmostActionForAThread() {
         XCTAssertEqual(Session.resumeActions("s:2a;c:2a;c"), ResumeActions(step: 0x2a, othersContinue: true))
-        XCTAssertEqual(Session.resumeActions("C05:10;c:11"), ResumeActions(continuing: [0x10, 0x11]))
-        XCTAssertEqual(Session.resumeActions("S05:7"), ResumeActions(step: 7))
+        XCTAssertEqual(Session.resumeActions("C0b:10;c:11"), ResumeActions(continuing: [0x10, 0x11], signals: [0x10: 11]))
+        XCTAssertEqual(Session.resumeActions("S05:7"), ResumeActions(step: 7, signals: [7: 5]))
+        XCTAssertEqual(Session.resumeActions("C0b;c:11"), ResumeActions(continuing: [0x11], othersContinue: true), "no thread, no signal")
+        XCTAssertNil(Session.resumeActions("Czz:1"))
         XCTAssertNil(Session.resumeActions("s"), "a step for every thread")
         XCTAssertNil(Session.resumeActions("x:1"))
         XCTAssertNil(Session.resumeActions("c:zz"))

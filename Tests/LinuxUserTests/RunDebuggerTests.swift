@@ -121,7 +121,36 @@ final class RunDebuggerTests: XCTestCase {
         }
     }
 
+    /// A worker that writes to address 16: gdb sees its SIGSEGV first, in that thread, with the
+    /// others stopped; passed on, the signal kills the program as it would natively.
+    func testRealGDBSeesAThreadsFault() throws {
+        if let reason = GDBBatch.unavailableReason { throw XCTSkip(reason) }
+        guard let gcc = CorpusToolchain.gcc else { throw XCTSkip("gcc is not installed") }
+        let program = try CorpusBuilder.program("gdb_threads", gcc, variant: "g", flags: ["-static", "-O1", "-g", "-pthread"])
+        let mimic = try CorpusMimic.located()
+        for accel in ["tcg", "interp"] {
+            let port = UInt16.random(in: 20000...60000)
+            let guest = Process()
+            guest.executableURL = URL(fileURLWithPath: mimic)
+            guest.arguments = ["run", "--accel", accel, "-g", String(port), "-S", "--", program, "1000", "segv"]
+            let guestOutput = Pipe()
+            guest.standardOutput = guestOutput
+            guest.standardError = guestOutput
+            try guest.run()
+            DispatchQueue.global().asyncAfter(deadline: .now() + 120) { if guest.isRunning { guest.terminate() } }
+            Thread.sleep(forTimeInterval: 0.5)
+            let text = try GDBBatch.run(port: port, symbols: program, [
+                "continue", "echo <fault>\\n", "bt 2", "echo </fault>\\n", "info threads", "continue",
+            ])
+            guest.waitUntilExit()
+            XCTAssertTrue(text.contains("received signal SIGSEGV, Segmentation fault."), "\(accel): \(text)")
+            XCTAssertTrue(Self.section(text, "fault").contains("worker (arg=0x1)"), "\(accel): the faulting thread's backtrace: \(text)")
+            XCTAssertEqual(guest.terminationReason, .uncaughtSignal, "\(accel)")
+            XCTAssertEqual(guest.terminationStatus, 11, "\(accel)")
+        }
+    }
 
+    /// What gdb printed between `echo <name>` and `echo </name>`.
     static func section(_ text: String, _ name: String) -> Substring {
         guard let start = text.range(of: "<\(name)>\n"), let end = text.range(of: "</\(name)>", range: start.upperBound..<text.endIndex) else { return "" }
         return text[start.upperBound..<end.lowerBound]
