@@ -39,6 +39,8 @@ public final class HostInstructionThunks: @unchecked Sendable {
 
     private let buffer: CodeBuffer
     private var cache: [GuestEncoding: Int] = [:]
+    /// Every instruction encoding seen so far and its helper (nil: #UD).
+    private var byBytes: [RawEncoding: KnownEncoding] = [:]
     private let lock = Lock()
 
     init() throws {
@@ -61,14 +63,25 @@ public final class HostInstructionThunks: @unchecked Sendable {
     /// The helper that runs `insn` (whose encoding is `bytes`), built on first use; nil when it
     /// cannot run as a host instruction (VEX/EVEX forms, which CPUID does not report, an
     /// implicit memory operand, RSP as a register operand): the guest gets #UD.
-    public func helper(for insn: Instruction, bytes: [UInt8]) -> Int? {
+    public func helper(for insn: Instruction, bytes: UnsafeRawBufferPointer) -> Int? {
         guard !insn.prefixes.contains(.vex), !insn.prefixes.contains(.evex),
-              let encoding = GuestEncoding(bytes) else { return nil }
+              let raw = RawEncoding(bytes) else { return nil }
+        // The same bytes come back often (each translation of the same code, the same
+        // instruction in another function): they are looked up as two words first, before
+        // the parse into the parts a thunk depends on.
+        if let known = lock.withLock({ byBytes[raw] }) { return known.index }
+        let index = parsedHelper(for: insn, bytes: Array(bytes))
+        lock.withLock { byBytes[raw] = KnownEncoding(index: index) }
+        return index
+    }
+
+    private func parsedHelper(for insn: Instruction, bytes: [UInt8]) -> Int? {
+        guard let encoding = GuestEncoding(bytes) else { return nil }
         return lock.withLock {
             if let index = cache[encoding] { return index }
             guard let plan = ThunkPlan(insn, encoding), let code = assemble(plan) else { return nil }
             let function = unsafeBitCast(code, to: HelperFunction.self)
-            let index = Helpers.register(Helper(name: "host " + insn.description, function: function, argumentCount: 1,
+            let index = Helpers.register(Helper(namedBy: { "host " + insn.description }, function: function, argumentCount: 1,
                                                 returnsValue: false, flags: [.readsState, .writesState, .mayRaise]))
             cache[encoding] = index
             return index
@@ -89,6 +102,23 @@ public final class HostInstructionThunks: @unchecked Sendable {
         }
         return nil
     }
+}
+
+/// An instruction's bytes (at most 15) as two words, the length in the top byte.
+struct RawEncoding: Hashable {
+    var low: UInt64 = 0
+    var high: UInt64 = 0
+
+    init?(_ bytes: UnsafeRawBufferPointer) {
+        guard bytes.count > 0, bytes.count <= 15 else { return nil }
+        withUnsafeMutableBytes(of: &self) { $0.copyMemory(from: bytes) }
+        high |= UInt64(bytes.count) << 56
+    }
+}
+
+/// A looked-up encoding's helper, nil when the instruction cannot run on the host.
+struct KnownEncoding {
+    var index: Int?
 }
 
 /// What one thunk loads, runs and stores.

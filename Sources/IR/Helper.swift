@@ -19,18 +19,29 @@ public struct HelperFlags: OptionSet, Sendable {
 }
 
 public struct Helper: Sendable {
-    public var name: String
+    /// The name listings show (`-d op`, statistics).
+    public var name: String { namer?() ?? fixedName }
+    private var fixedName: String
+    private var namer: (@Sendable () -> String)?
     public var function: HelperFunction
     public var argumentCount: Int
     public var returnsValue: Bool
     public var flags: HelperFlags
 
     public init(name: String, function: HelperFunction, argumentCount: Int, returnsValue: Bool, flags: HelperFlags) {
-        self.name = name
+        fixedName = name
         self.function = function
         self.argumentCount = argumentCount
         self.returnsValue = returnsValue
         self.flags = flags
+    }
+
+    /// A helper whose name `namer` makes when it is shown: for helpers registered on the
+    /// translation path, where formatting a name costs more than the rest of the registration.
+    public init(namedBy namer: @escaping @Sendable () -> String, function: HelperFunction, argumentCount: Int,
+                returnsValue: Bool, flags: HelperFlags) {
+        self.init(name: "", function: function, argumentCount: argumentCount, returnsValue: returnsValue, flags: flags)
+        self.namer = namer
     }
 }
 

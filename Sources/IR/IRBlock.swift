@@ -22,6 +22,17 @@ public struct IRBlock: Sendable {
         labelCount = 0
     }
 
+    /// Empties the block for a new translation at `guestPC`, keeping its arrays' storage.
+    public mutating func reset(layout: GlobalLayout, guestPC: UInt64) {
+        self.layout = layout
+        self.guestPC = guestPC
+        temps.removeAll(keepingCapacity: true)
+        temps.append(contentsOf: layout.temps)
+        insts.removeAll(keepingCapacity: true)
+        labelCount = 0
+        deadAtChainedExit = (0, 0)
+    }
+
     @inlinable public var globalCount: Int { layout.count }
 
     @inlinable @inline(__always)

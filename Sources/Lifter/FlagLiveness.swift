@@ -23,22 +23,21 @@ enum FlagLiveness {
     /// How far ahead to look.
     static let window = 16
 
-    /// The flags that the code at `pc` writes before reading; `decode` decodes the instruction
-    /// at an address into its second argument, or returns false where the code cannot be read.
-    static func deadFlags(at pc: UInt64, decode: (UInt64, inout Instruction) -> Bool) -> FlagSet {
-        var undecided = FlagSet.all
-        var dead: FlagSet = []
+    /// Whether the code at `pc` writes all six status flags before it reads any: the flags
+    /// word is one global, dead only when all six are. The scan ends at the first read of a
+    /// flag not yet written (that flag is live).
+    static func allFlagsDead<Source: InstructionSource>(at pc: UInt64, source: Source) -> Bool {
+        var unwritten = FlagSet.all
         var address = pc
         var insn = Instruction(mnemonic: .nop, address: pc, length: 0)
         for _ in 0..<window {
-            guard !undecided.isEmpty, decode(address, &insn) else { break }
-            guard let effect = effect(of: insn) else { break }
-            undecided.subtract(effect.reads)
-            dead.formUnion(undecided.intersection(effect.writes))
-            undecided.subtract(effect.writes)
+            guard source.decodeAhead(address, into: &insn), let effect = effect(of: insn),
+                  effect.reads.isDisjoint(with: unwritten) else { return false }
+            unwritten.subtract(effect.writes)
+            if unwritten.isEmpty { return true }
             address = insn.nextAddress
         }
-        return dead
+        return false
     }
 
     /// What a register-only instruction reads and writes; nil for anything that may fault,
@@ -92,9 +91,8 @@ enum FlagLiveness {
         }
     }
 
-    /// The bits of `IRBlock.deadAtChainedExit` for `flags`: the flags word is one global, dead
-    /// only when all six are.
-    static func globalMask(_ flags: FlagSet) -> UInt64 {
-        flags == .all ? 1 << UInt64(X86Globals.flags.index) : 0
+    /// The bits of `IRBlock.deadAtChainedExit` for a successor.
+    static func globalMask(allFlagsDead: Bool) -> UInt64 {
+        allFlagsDead ? 1 << UInt64(X86Globals.flags.index) : 0
     }
 }

@@ -19,10 +19,10 @@ extension BlockTranslator {
     }
 
     /// Per goto_tb slot, the globals (the flags) that the successor overwrites before reading.
-    func globalsDeadInSuccessors(decode: (UInt64, inout Instruction) -> Bool) -> (UInt64, UInt64) {
+    func globalsDeadInSuccessors<Source: InstructionSource>(_ source: Source) -> (UInt64, UInt64) {
         func dead(_ target: UInt64?, _ conflict: Bool) -> UInt64 {
             guard let target, !conflict else { return 0 }
-            return FlagLiveness.globalMask(FlagLiveness.deadFlags(at: target, decode: decode))
+            return FlagLiveness.globalMask(allFlagsDead: FlagLiveness.allFlagsDead(at: target, source: source))
         }
         return (dead(chainedTargets.0, slotConflict.0), dead(chainedTargets.1, slotConflict.1))
     }

@@ -9,11 +9,12 @@ public struct HostInstructions: Sendable {
     /// Whether an instruction is one the thunks run (locked read-modify-writes aside: the lifter
     /// sends those by `LifterOptions.atomicLocks`).
     public var handles: @Sendable (Instruction) -> Bool
-    /// The helper that runs an instruction given its encoding, or nil when it cannot run (#UD).
-    public var helper: @Sendable (Instruction, [UInt8]) -> Int?
+    /// The helper that runs an instruction given its encoding (the bytes are only borrowed for
+    /// the call), or nil when it cannot run (#UD).
+    public var helper: @Sendable (Instruction, UnsafeRawBufferPointer) -> Int?
 
     public init(handles: @escaping @Sendable (Instruction) -> Bool,
-                helper: @escaping @Sendable (Instruction, [UInt8]) -> Int?) {
+                helper: @escaping @Sendable (Instruction, UnsafeRawBufferPointer) -> Int?) {
         self.handles = handles
         self.helper = helper
     }

@@ -38,18 +38,27 @@ public struct Lifter: Sendable {
     /// which flags they overwrite unread.
     public func translate(code: UnsafeRawBufferPointer, codeAddress: UInt64, pc: UInt64, maxInstructions: Int = 512,
                           keepInstructions: Bool = false) -> LiftedBlock {
+        translate(code: code, codeAddress: codeAddress, pc: pc, maxInstructions: maxInstructions,
+                  keepInstructions: keepInstructions, ir: IRBlock(layout: X86Globals.layout, guestPC: pc))
+    }
+
+    /// As `translate(code:codeAddress:pc:maxInstructions:keepInstructions:)`, building the IR in
+    /// `storage`, an earlier block's IR that is no longer needed (pass it uniquely held, e.g.
+    /// moved out of the caller's variable): its arrays are emptied and reused, which saves the
+    /// allocation and release of a block's temp and instruction arrays per translation.
+    public func translate(code: UnsafeRawBufferPointer, codeAddress: UInt64, pc: UInt64, maxInstructions: Int = 512,
+                          keepInstructions: Bool = false, reusing storage: consuming IRBlock) -> LiftedBlock {
+        storage.reset(layout: X86Globals.layout, guestPC: pc)
+        return translate(code: code, codeAddress: codeAddress, pc: pc, maxInstructions: maxInstructions,
+                         keepInstructions: keepInstructions, ir: storage)
+    }
+
+    private func translate(code: UnsafeRawBufferPointer, codeAddress: UInt64, pc: UInt64, maxInstructions: Int,
+                           keepInstructions: Bool, ir: consuming IRBlock) -> LiftedBlock {
         let end = codeAddress &+ UInt64(code.count)
-        let decode = { (address: UInt64, insn: inout Instruction) -> Bool in
-            guard address >= codeAddress, address < end else { return false }
-            let offset = Int(address &- codeAddress)
-            return decoder.decode(UnsafeRawBufferPointer(rebasing: code[offset...]), address: address, into: &insn)
-        }
-        let bytes = { (address: UInt64, count: Int) -> [UInt8] in
-            Array(code[Int(address &- codeAddress)..<Int(address &- codeAddress) + count])
-        }
         return translate(pc: pc, fetchLimit: pc >= codeAddress && pc <= end ? end : pc,
                          maxInstructions: maxInstructions, keepInstructions: keepInstructions,
-                         decode: decode, bytes: bytes)
+                         source: CodeWindow(code: code, codeAddress: codeAddress, decoder: decoder), ir: ir)
     }
 
     /// Translates the block at `pc` from `code`, which starts at `pc`.
@@ -59,36 +68,32 @@ public struct Lifter: Sendable {
     }
 
     /// Translates the instructions `fetch` returns from `pc` on; nil means the bytes ran out
-    /// at or before `fetchLimit`. `bytes` gives a fetched instruction's encoding (for the
-    /// instructions run as host instructions).
+    /// at or before `fetchLimit`. Instructions that run as host instructions get #UD here:
+    /// their encodings are not known.
     func translate(pc: UInt64, fetchLimit: UInt64, maxInstructions: Int, keepInstructions: Bool,
-                   fetch: (UInt64) -> Instruction?, bytes: ((UInt64, Int) -> [UInt8])? = nil) -> LiftedBlock {
-        let decode = { (address: UInt64, insn: inout Instruction) -> Bool in
-            guard let decoded = fetch(address) else { return false }
-            insn = decoded
-            return true
+                   fetch: (UInt64) -> Instruction?) -> LiftedBlock {
+        withoutActuallyEscaping(fetch) { fetch in
+            translate(pc: pc, fetchLimit: fetchLimit, maxInstructions: maxInstructions, keepInstructions: keepInstructions,
+                      source: FetchedInstructions(fetch: fetch), ir: IRBlock(layout: X86Globals.layout, guestPC: pc))
         }
-        return translate(pc: pc, fetchLimit: fetchLimit, maxInstructions: maxInstructions, keepInstructions: keepInstructions,
-                         decode: decode, bytes: bytes)
     }
 
-    /// `decode` decodes the instruction at an address into the given one (the translator's
-    /// own: no copy of the large `Instruction` per guest instruction), or returns false where
-    /// the bytes ran out.
-    func translate(pc: UInt64, fetchLimit: UInt64, maxInstructions: Int, keepInstructions: Bool,
-                   decode: (UInt64, inout Instruction) -> Bool, bytes: ((UInt64, Int) -> [UInt8])?) -> LiftedBlock {
-        var t = BlockTranslator(ir: IRBlock(layout: X86Globals.layout, guestPC: pc),
-                                insn: Instruction(mnemonic: .nop, address: pc, length: 0), mode: mode, options: options)
+    /// Generic over the source so that each is specialized: a decode per guest instruction (and
+    /// per look-ahead instruction) is a direct call, with nothing captured or reference counted.
+    func translate<Source: InstructionSource>(pc: UInt64, fetchLimit: UInt64, maxInstructions: Int, keepInstructions: Bool,
+                                              source: Source, ir: consuming IRBlock) -> LiftedBlock {
+        var t = BlockTranslator(ir: ir, insn: Instruction(mnemonic: .nop, address: pc, length: 0), mode: mode, options: options)
         var kept: [Instruction]? = keepInstructions ? [] : nil
         let limit = max(1, maxInstructions)
         var count = 0
         var address = pc
+        let host = hostInstructions
         while true {
             if count == limit {
                 t.leave(to: address)
                 break
             }
-            guard decode(address, &t.insn) else {
+            guard source.decode(address, into: &t.insn) else {
                 if count == 0 {
                     t.raiseFetchFault(at: pc, faultAddress: fetchLimit)
                 } else {
@@ -96,21 +101,92 @@ public struct Lifter: Sendable {
                 }
                 break
             }
-            kept?.append(t.insn)
+            if keepInstructions { kept!.append(t.insn) }
             count += 1
             address = t.insn.nextAddress
             t.ir.insnStart(t.insn.address)
             let flow: Flow
-            if let host = hostInstructions, host.handles(t.insn) || options.runsAtomicallyOnHost(t.insn) {
-                flow = t.runOnHost(helper: bytes.flatMap { host.helper(t.insn, $0(t.insn.address, Int(t.insn.length))) })
+            if let host, host.handles(t.insn) || options.runsAtomicallyOnHost(t.insn) {
+                let helper = source.bytes(at: t.insn.address, count: Int(t.insn.length)).flatMap { host.helper(t.insn, $0) }
+                flow = t.runOnHost(helper: helper)
             } else {
                 flow = t.lift()
             }
             if flow == .end { break }
         }
-        t.ir.deadAtChainedExit = t.globalsDeadInSuccessors(decode: decode)
+        t.ir.deadAtChainedExit = t.globalsDeadInSuccessors(source)
         return LiftedBlock(ir: t.ir, instructionCount: count, endAddress: address, instructions: kept)
     }
+}
+
+/// Where a block's instructions come from.
+protocol InstructionSource {
+    /// Decodes the instruction at `address` into `insn` (the translator's own: no copy of the
+    /// large `Instruction` per guest instruction); false where the bytes ran out.
+    func decode(_ address: UInt64, into insn: inout Instruction) -> Bool
+    /// As `decode`, for the look-ahead past the block's end: code that is likely translated next.
+    func decodeAhead(_ address: UInt64, into insn: inout Instruction) -> Bool
+    /// The encoding of an instruction that was fetched (for those run as host instructions).
+    func bytes(at address: UInt64, count: Int) -> UnsafeRawBufferPointer?
+}
+
+/// Guest bytes in memory: `code` holds guest addresses `codeAddress` on.
+struct CodeWindow: InstructionSource {
+    let base: UnsafeRawPointer?
+    let count: Int
+    let codeAddress: UInt64
+    let decoder: Decoder
+    let memo: DecodeMemo
+
+    init(code: UnsafeRawBufferPointer, codeAddress: UInt64, decoder: Decoder) {
+        base = code.baseAddress
+        count = code.count
+        self.codeAddress = codeAddress
+        self.decoder = decoder
+        memo = DecodeMemo.current
+    }
+
+    @inline(__always)
+    func decode(_ address: UInt64, into insn: inout Instruction) -> Bool {
+        let offset = address &- codeAddress
+        guard let base, offset < UInt64(count) else { return false }
+        let bytes = base + Int(offset), available = count - Int(offset)
+        if memo.recall(address, mode: decoder.mode, bytes: bytes, available: available, into: &insn) { return true }
+        return decoder.decode(UnsafeRawBufferPointer(start: bytes, count: available), address: address, into: &insn)
+    }
+
+    func decodeAhead(_ address: UInt64, into insn: inout Instruction) -> Bool {
+        let offset = address &- codeAddress
+        guard let base, offset < UInt64(count) else { return false }
+        let bytes = base + Int(offset), available = count - Int(offset)
+        if memo.recall(address, mode: decoder.mode, bytes: bytes, available: available, into: &insn) { return true }
+        guard decoder.decode(UnsafeRawBufferPointer(start: bytes, count: available), address: address, into: &insn) else {
+            return false
+        }
+        memo.remember(insn, mode: decoder.mode, bytes: bytes)
+        return true
+    }
+
+    func bytes(at address: UInt64, count: Int) -> UnsafeRawBufferPointer? {
+        let offset = address &- codeAddress
+        guard let base, offset <= UInt64(self.count), count <= self.count - Int(offset) else { return nil }
+        return UnsafeRawBufferPointer(start: base + Int(offset), count: count)
+    }
+}
+
+/// Instructions handed over already decoded (tests).
+struct FetchedInstructions: InstructionSource {
+    let fetch: (UInt64) -> Instruction?
+
+    func decode(_ address: UInt64, into insn: inout Instruction) -> Bool {
+        guard let decoded = fetch(address) else { return false }
+        insn = decoded
+        return true
+    }
+
+    func decodeAhead(_ address: UInt64, into insn: inout Instruction) -> Bool { decode(address, into: &insn) }
+
+    func bytes(at address: UInt64, count: Int) -> UnsafeRawBufferPointer? { nil }
 }
 
 /// Whether the block goes on after an instruction.

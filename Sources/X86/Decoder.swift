@@ -8,8 +8,13 @@ public enum CPUMode: UInt8, Sendable {
 /// Decodes x86 machine code into `Instruction`s.
 public struct Decoder: Sendable {
     public var mode: CPUMode
+    /// Held here so that a decode does not go through the shared instance's lazy initialization.
+    unowned(unsafe) let tables: DecodeTables
 
-    public init(mode: CPUMode = .long64) { self.mode = mode }
+    public init(mode: CPUMode = .long64) {
+        self.mode = mode
+        tables = DecodeTables.shared
+    }
 
     /// Decodes the instruction at the start of `bytes`, which sits at guest `address`.
     /// Returns nil when `bytes` ends before the instruction does (the caller raises a fetch
@@ -27,7 +32,7 @@ public struct Decoder: Sendable {
         guard let base = bytes.baseAddress, bytes.count > 0 else { return false }
         return withUnsafeMutablePointer(to: &insn) { insn in
             var state = DecodeState(bytes: base.assumingMemoryBound(to: UInt8.self), count: bytes.count,
-                                    mode64: mode == .long64, address: address, into: insn)
+                                    mode64: mode == .long64, tables: tables, address: address, into: insn)
             return state.run()
         }
     }
@@ -50,7 +55,7 @@ struct DecodeState {
     let count: Int
     let mode64: Bool
     /// The tables live for the process: reached without reference counting.
-    unowned(unsafe) let tables = DecodeTables.shared
+    unowned(unsafe) let tables: DecodeTables
     var pos = 0
     private var fault = FetchFault.none
 
@@ -82,10 +87,12 @@ struct DecodeState {
         nonmutating unsafeMutableAddress { out }
     }
 
-    init(bytes: UnsafePointer<UInt8>, count: Int, mode64: Bool, address: UInt64, into out: UnsafeMutablePointer<Instruction>) {
+    init(bytes: UnsafePointer<UInt8>, count: Int, mode64: Bool, tables: DecodeTables, address: UInt64,
+         into out: UnsafeMutablePointer<Instruction>) {
         self.bytes = bytes
         self.count = count
         self.mode64 = mode64
+        self.tables = tables
         self.out = out
         out.pointee = Instruction(mnemonic: .undefined, address: address, length: 0)
     }
@@ -95,19 +102,26 @@ struct DecodeState {
     var rmField: UInt8 { modrm & 7 }
     var rmIsRegister: Bool { modrm >= 0xC0 }
 
+    /// How far bytes may be read: the end of the code or the 15-byte limit, whichever is first.
+    var limit: Int { min(count, 15) }
+
     @inline(__always)
     mutating func next() -> UInt8 {
-        if pos >= 15 {
-            if fault == .none { fault = pos < count ? .tooLong : .ranOut }
-            return 0
-        }
-        if pos >= count {
-            fault = .ranOut
+        guard pos < limit else {
+            nextFailed()
             return 0
         }
         let v = bytes[pos]
         pos += 1
         return v
+    }
+
+    mutating func nextFailed() {
+        if pos >= 15 {
+            if fault == .none { fault = pos < count ? .tooLong : .ranOut }
+        } else {
+            fault = .ranOut
+        }
     }
 
     @inline(__always)
@@ -116,6 +130,13 @@ struct DecodeState {
     }
 
     mutating func readLE(_ n: Int) -> UInt64 {
+        if pos + n <= limit {
+            // All n bytes are there: one load (x86 is little-endian, as the encoding is).
+            var v: UInt64 = 0
+            withUnsafeMutableBytes(of: &v) { $0.baseAddress!.copyMemory(from: bytes + pos, byteCount: n) }
+            pos += n
+            return UInt64(littleEndian: v)
+        }
         var v: UInt64 = 0
         for i in 0..<n {
             v |= UInt64(next()) << (8 * UInt64(i))
@@ -204,6 +225,16 @@ struct DecodeState {
         while true {
             let byte = next()
             if fault != .none { return 0 }
+            // Most instructions carry no legacy prefix: one test finds the opcode or REX.
+            if !Self.isLegacyPrefix(byte) && (byte & 0xF0 != 0x40 || !mode64) {
+                if rex != 0 {
+                    w = rex & 8 != 0
+                    r = (rex >> 2) & 1
+                    x = (rex >> 1) & 1
+                    b = rex & 1
+                }
+                return byte
+            }
             switch byte {
             case 0xF0: lock = true
             case 0xF2, 0xF3: repByte = byte
@@ -231,6 +262,23 @@ struct DecodeState {
             }
             rex = 0
         }
+    }
+
+    /// F0, F2, F3, 66, 67 and the six segment overrides (26 2E 36 3E 64 65), as bits of a
+    /// 256-bit set.
+    @inline(__always)
+    static func isLegacyPrefix(_ byte: UInt8) -> Bool {
+        let segments: UInt64 = 1 << 0x26 | 1 << 0x2E | 1 << 0x36 | 1 << 0x3E
+        let sizesAndFSGS: UInt64 = 1 << (0x64 - 64) | 1 << (0x65 - 64) | 1 << (0x66 - 64) | 1 << (0x67 - 64)
+        let lockAndRep: UInt64 = 1 << (0xF0 - 192) | 1 << (0xF2 - 192) | 1 << (0xF3 - 192)
+        let word: UInt64
+        switch byte >> 6 {
+        case 0: word = segments
+        case 1: word = sizesAndFSGS
+        case 3: word = lockAndRep
+        default: word = 0
+        }
+        return (word >> UInt64(byte & 63)) & 1 != 0
     }
 
     /// The mandatory-prefix column of the 0F/0F38/0F3A maps for legacy encodings.
