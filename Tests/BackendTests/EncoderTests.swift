@@ -272,6 +272,26 @@ final class EncoderTests: XCTestCase {
         }
     }
 
+    func testAlignPadsWithTheManualsMultiByteNOPs() {
+        // SDM Vol. 2B, NOP, "Recommended Multi-Byte Sequence of NOP Instruction".
+        let table: [Int: String] = [
+            1: "90", 2: "66 90", 3: "0f 1f 00", 4: "0f 1f 40 00", 5: "0f 1f 44 00 00", 6: "66 0f 1f 44 00 00",
+            7: "0f 1f 80 00 00 00 00", 8: "0f 1f 84 00 00 00 00 00", 9: "66 0f 1f 84 00 00 00 00 00",
+        ]
+        for length in 1...9 {
+            var e = X86Encoder()
+            e.nop(length: length)
+            XCTAssertEqual(hex(e.bytes), table[length])
+        }
+        for start in 0..<32 {
+            var e = X86Encoder()
+            for _ in 0..<start { e.byte(0xCC) }
+            e.align(16, remainder: 3)
+            XCTAssertEqual(e.offset % 16, 3)
+            XCTAssertEqual(e.instructionCount, (e.offset - start + 8) / 9, "one NOP per 9 bytes of padding")
+        }
+    }
+
     func testLoadImmediatePicksShortestForm() {
         var e = X86Encoder()
         e.loadImmediate(.rax, 5)

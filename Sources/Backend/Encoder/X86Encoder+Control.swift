@@ -135,11 +135,32 @@ extension X86Encoder {
 
     public mutating func cpuid() { begin(); byte(0x0F); byte(0xA2) }
 
-    /// Pads with one-byte NOPs until `offset % alignment == remainder`.
+    /// Pads with NOPs until `offset % alignment == remainder`: as few as can be, each of the
+    /// longest recommended form (SDM Vol. 2B, NOP: "Recommended Multi-Byte Sequence of NOP
+    /// Instruction"), since padding before a patchable jump runs on the chained path.
     public mutating func align(_ alignment: Int, remainder: Int = 0) {
-        while offset % alignment != remainder {
-            begin()
-            byte(0x90)
+        var padding = ((remainder - offset % alignment) % alignment + alignment) % alignment
+        while padding > 0 {
+            let length = min(padding, 9)
+            nop(length: length)
+            padding -= length
+        }
+    }
+
+    /// One NOP of `length` (1...9) bytes: 90, 66 90, or 0F 1F /0 with the memory operand the
+    /// manual's table gives for that length.
+    mutating func nop(length: Int) {
+        begin()
+        switch length {
+        case 1: byte(0x90)
+        case 2: byte(0x66); byte(0x90)
+        case 3: byte(0x0F); byte(0x1F); byte(0x00)
+        case 4: byte(0x0F); byte(0x1F); byte(0x40); byte(0x00)
+        case 5: byte(0x0F); byte(0x1F); byte(0x44); byte(0x00); byte(0x00)
+        case 6: byte(0x66); byte(0x0F); byte(0x1F); byte(0x44); byte(0x00); byte(0x00)
+        case 7: byte(0x0F); byte(0x1F); byte(0x80); imm32(0)
+        case 8: byte(0x0F); byte(0x1F); byte(0x84); byte(0x00); imm32(0)
+        default: byte(0x66); byte(0x0F); byte(0x1F); byte(0x84); byte(0x00); imm32(0)
         }
     }
 }
