@@ -8,6 +8,13 @@ final class RegisterOrderTests: XCTestCase {
         XCTAssertEqual(Array(RegisterAllocator.calleeSavedOrder), [.rbx, .rbp, .r12, .r13])
     }
 
+    func testRestrictedWalkKeepsTheOrder() {
+        var set = RegSet.empty
+        for r in [GPR.rax, .r12, .rbx, .rsi] { set.insert(r) }
+        XCTAssertEqual(Array(RegisterAllocator.order.restricted(to: set)), [.rbx, .r12, .rsi, .rax])
+        XCTAssertEqual(Array(RegisterAllocator.order.restricted(to: .empty)), [])
+    }
+
     func testCallerSavedSet() {
         let callerSaved: [GPR] = [.rax, .rcx, .rdx, .rsi, .rdi, .r8, .r9, .r10, .r11]
         for r in GPR.allCases {

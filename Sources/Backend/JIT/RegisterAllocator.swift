@@ -29,6 +29,25 @@ struct RegList: Sequence, IteratorProtocol {
         count -= 1
         return r
     }
+
+    /// The registers of `set`, in this list's order; the walk stops at the last of them.
+    @inline(__always) func restricted(to set: RegSet) -> RestrictedRegList { RestrictedRegList(list: self, pending: set) }
+}
+
+/// `RegList.restricted(to:)`.
+struct RestrictedRegList: Sequence, IteratorProtocol {
+    var list: RegList
+    var pending: RegSet
+
+    @inline(__always) mutating func next() -> GPR? {
+        while pending.bits != 0, let r = list.next() {
+            if pending.contains(r) {
+                pending.remove(r)
+                return r
+            }
+        }
+        return nil
+    }
 }
 
 /// Where temps live while one block is compiled: TCG's local allocator.
@@ -62,6 +81,9 @@ struct RegisterAllocator {
     let slot: UnsafeMutableBufferPointer<Int32>
     /// Per register: the temp it holds.
     let owner: UnsafeMutableBufferPointer<Temp>
+    /// The registers whose `owner` is a temp (so that the walks over the registers skip the
+    /// empty ones).
+    var occupied = RegSet.empty
     /// Registers the current op reads or writes.
     var locked = RegSet.empty
     /// Stack slots given back by dead locals (a stack of `freeSlotCount`; at most one per temp).
@@ -110,10 +132,23 @@ struct RegisterAllocator {
 
     // MARK: Registers
 
+    /// `r` now holds `t`.
+    @inline(__always) mutating func assign(_ r: GPR, _ t: Temp) {
+        owner[Int(r.rawValue)] = t
+        occupied.insert(r)
+    }
+
+    /// `r` holds nothing.
+    @inline(__always) mutating func vacate(_ r: GPR) {
+        owner[Int(r.rawValue)] = .none
+        occupied.remove(r)
+    }
+
     /// A free register outside `avoid`, spilling another temp's register when none is free.
     /// The register comes back locked.
     mutating func allocate(_ asm: inout X86Encoder, avoid: RegSet = .empty) -> GPR {
-        for r in Self.order where owner[Int(r.rawValue)].isNone && !locked.contains(r) && !avoid.contains(r) {
+        let taken = RegSet(bits: occupied.bits | locked.bits | avoid.bits)
+        for r in Self.order where !taken.contains(r) {
             locked.insert(r)
             return r
         }
@@ -134,17 +169,17 @@ struct RegisterAllocator {
             inMemory[Int(t.index)] = true
         }
         reg[Int(t.index)] = nil
-        owner[Int(r.rawValue)] = .none
+        vacate(r)
     }
 
     /// Empties `r` for a fixed use: its temp moves to a free register, or to memory when none is free.
     mutating func evict(_ r: GPR, _ asm: inout X86Encoder, preferring candidates: RegList = RegisterAllocator.order) {
         let t = owner[Int(r.rawValue)]
         guard !t.isNone else { return }
-        for other in candidates where other != r && owner[Int(other.rawValue)].isNone && !locked.contains(other) {
+        for other in candidates where other != r && !occupied.contains(other) && !locked.contains(other) {
             asm.mov(.b64, other, r)
-            owner[Int(other.rawValue)] = t
-            owner[Int(r.rawValue)] = .none
+            assign(other, t)
+            vacate(r)
             reg[Int(t.index)] = other
             return
         }
@@ -172,7 +207,7 @@ struct RegisterAllocator {
         let r = allocate(&asm, avoid: avoid)
         materialize(t, into: r, &asm)
         if !isConst(t) {
-            owner[Int(r.rawValue)] = t
+            assign(r, t)
             reg[Int(t.index)] = r
         }
         return r
@@ -194,10 +229,10 @@ struct RegisterAllocator {
     /// Gives `t` the register `r` with a value not yet in memory. `r` must not hold another live temp.
     mutating func define(_ t: Temp, _ r: GPR) {
         let i = Int(t.index)
-        if let old = reg[i], old != r { owner[Int(old.rawValue)] = .none }
+        if let old = reg[i], old != r { vacate(old) }
         let previous = owner[Int(r.rawValue)]
         if !previous.isNone, previous != t { reg[Int(previous.index)] = nil }
-        owner[Int(r.rawValue)] = t
+        assign(r, t)
         reg[i] = r
         inMemory[i] = false
         locked.insert(r)
@@ -208,7 +243,7 @@ struct RegisterAllocator {
         let i = Int(t.index)
         guard !isConst(t) else { return }
         if let r = reg[i] {
-            owner[Int(r.rawValue)] = .none
+            vacate(r)
             reg[i] = nil
         }
         if i < globalCount {
@@ -231,9 +266,9 @@ struct RegisterAllocator {
 
     /// Writes every dirty global to the CPU state; registers keep their copies.
     mutating func syncGlobals(_ asm: inout X86Encoder) {
-        for r in Self.order {
+        for r in Self.order.restricted(to: occupied) {
             let t = owner[Int(r.rawValue)]
-            if !t.isNone, isGlobal(t), !inMemory[Int(t.index)] {
+            if isGlobal(t), !inMemory[Int(t.index)] {
                 asm.mov(width(t), home(t), r)
                 inMemory[Int(t.index)] = true
             }
@@ -251,7 +286,7 @@ struct RegisterAllocator {
     /// Drops a global's register copy: the CPU state now holds its value.
     mutating func invalidateGlobal(_ g: Int) {
         if let r = reg[g] {
-            owner[Int(r.rawValue)] = .none
+            vacate(r)
             reg[g] = nil
         }
         inMemory[g] = true
@@ -260,9 +295,9 @@ struct RegisterAllocator {
     /// At a basic-block end: globals and crossing locals go to memory, where the next basic
     /// block expects them.
     mutating func syncBlockEnd(_ asm: inout X86Encoder) {
-        for r in Self.order {
+        for r in Self.order.restricted(to: occupied) {
             let t = owner[Int(r.rawValue)]
-            if !t.isNone, isGlobal(t) || crossing[Int(t.index)], !inMemory[Int(t.index)] {
+            if isGlobal(t) || crossing[Int(t.index)], !inMemory[Int(t.index)] {
                 asm.mov(width(t), home(t), r)
                 inMemory[Int(t.index)] = true
             }
@@ -273,11 +308,11 @@ struct RegisterAllocator {
     /// hold globals and locals live across basic blocks still hold them (written back, so
     /// clean); other locals are forgotten.
     mutating func forgetLocals() {
-        for r in Self.order {
+        for r in Self.order.restricted(to: occupied) {
             let t = owner[Int(r.rawValue)]
-            if !t.isNone, !isGlobal(t), !crossing[Int(t.index)] {
+            if !isGlobal(t), !crossing[Int(t.index)] {
                 reg[Int(t.index)] = nil
-                owner[Int(r.rawValue)] = .none
+                vacate(r)
             }
         }
     }
@@ -287,7 +322,7 @@ struct RegisterAllocator {
     func saveGlobalRegisters(into mapping: UnsafeMutablePointer<Temp>) {
         for i in 0..<16 {
             let t = owner[i]
-            mapping[i] = !t.isNone && (isGlobal(t) || crossing[Int(t.index)]) ? t : .none
+            mapping[i] = occupied.bits & (1 << UInt16(i)) != 0 && (isGlobal(t) || crossing[Int(t.index)]) ? t : .none
         }
     }
 
@@ -296,7 +331,7 @@ struct RegisterAllocator {
         forgetRegisters()
         for r in Self.order where !mapping[Int(r.rawValue)].isNone {
             let t = mapping[Int(r.rawValue)]
-            owner[Int(r.rawValue)] = t
+            assign(r, t)
             reg[Int(t.index)] = r
             inMemory[Int(t.index)] = true
         }
@@ -304,11 +339,11 @@ struct RegisterAllocator {
 
     /// After a basic-block end: no register holds anything.
     mutating func forgetRegisters() {
-        for r in Self.order {
-            let t = owner[Int(r.rawValue)]
-            if !t.isNone { reg[Int(t.index)] = nil }
+        for r in Self.order.restricted(to: occupied) {
+            reg[Int(owner[Int(r.rawValue)].index)] = nil
             owner[Int(r.rawValue)] = .none
         }
+        occupied = .empty
     }
 
     /// Before a helper call: caller-saved registers are emptied, their temps moved to free
