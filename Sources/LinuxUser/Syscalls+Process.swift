@@ -203,6 +203,18 @@ extension LinuxProcess {
             // as by a kernel without seccomp, rather than a sandbox that is not there.
             logUnimplemented("prctl PR_SET_SECCOMP (mode \(a[1])): seccomp is not available under Mimic")
             throw .invalid
+        case 25:  // PR_GET_TSC: RDTSC runs for the guest (Mimic executes it), PR_TSC_ENABLE
+            try store(Int32(1), at: a[1])
+            return 0
+        case 26:  // PR_SET_TSC: enabling is what it is; Mimic cannot make RDTSC fault (PR_TSC_SIGSEGV)
+            guard a[1] == 1 else {
+                logUnimplemented("prctl PR_SET_TSC \(a[1]): RDTSC cannot be made to fault under Mimic")
+                throw .invalid
+            }
+            return 0
+        case 59:  // PR_SET_SYSCALL_USER_DISPATCH: on the host it would trap Mimic's own calls
+            logUnimplemented("prctl PR_SET_SYSCALL_USER_DISPATCH: not available under Mimic")
+            throw .invalid
         case 35:  // PR_SET_MM: the guest's memory map is Mimic's to lay out
             throw Errno(EPERM)
         case 0x5356_4D41:  // PR_SET_VMA: anonymous mapping names are not kept (as without CONFIG_ANON_VMA_NAME)

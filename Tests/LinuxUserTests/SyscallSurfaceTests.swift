@@ -41,8 +41,9 @@ final class SyscallSurfaceTests: XCTestCase {
 
     /// What Linux allows and Mimic refuses, as a kernel built without the feature would:
     /// seccomp (no filter can be put on the guest's calls), PR_SET_MM and PR_SET_VMA (the
-    /// memory map is Mimic's), io_uring (its submissions would bypass Mimic), membarrier's
-    /// rseq commands (no rseq).
+    /// memory map is Mimic's), a faulting RDTSC and syscall user dispatch (Mimic executes the
+    /// guest's instructions and makes its own calls), io_uring (its submissions would bypass
+    /// Mimic), membarrier's rseq commands (no rseq).
     func testRefusedSeccompMemoryMapAndRings() throws {
         let expected = """
             PR_SET_NO_NEW_PRIVS: 0
@@ -52,6 +53,8 @@ final class SyscallSurfaceTests: XCTestCase {
             seccomp(GET_ACTION_AVAIL): -1 ENOSYS
             PR_SET_MM start_brk: -1 EPERM
             PR_SET_VMA anon name: -1 EINVAL
+            PR_SET_TSC SIGSEGV: -1 EINVAL
+            PR_SET_SYSCALL_USER_DISPATCH: -1 EINVAL
             io_uring_setup: -1 ENOSYS
             membarrier query: rseq commands absent
             membarrier register rseq: -1 EINVAL

@@ -44,6 +44,8 @@ static int refusals(void) {
     result("PR_SET_MM start_brk", prctl(PR_SET_MM, PR_SET_MM_START_BRK, (unsigned long)sbrk(0), 0, 0));
     void *page = sbrk(0);
     result("PR_SET_VMA anon name", prctl(PR_SET_VMA, PR_SET_VMA_ANON_NAME, (unsigned long)page, 4096, (unsigned long)"x"));
+    result("PR_SET_TSC SIGSEGV", prctl(PR_SET_TSC, PR_TSC_SIGSEGV, 0, 0, 0));
+    result("PR_SET_SYSCALL_USER_DISPATCH", prctl(59, 1, 0, 0, (unsigned long)&(char){0}));
     result("io_uring_setup", syscall(SYS_io_uring_setup, 4, &(char[120]){0}));
     long query = membarrier(MEMBARRIER_CMD_QUERY, 0);
     printf("membarrier query: rseq commands %s\n", query & (MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ | MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ) ? "offered" : "absent");
@@ -110,6 +112,10 @@ int main(int argc, char **argv) {
     result("PR_SET_THP_DISABLE 0", prctl(PR_SET_THP_DISABLE, 0, 0, 0, 0));
     result("PR_SET_PTRACER any", prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0));
     result("PR_GET_SECUREBITS", prctl(PR_GET_SECUREBITS, 0, 0, 0, 0));
+    int tsc = -1;
+    result("PR_GET_TSC", prctl(PR_GET_TSC, &tsc, 0, 0, 0));
+    printf("  value %d\n", tsc);
+    result("PR_SET_TSC enable", prctl(PR_SET_TSC, PR_TSC_ENABLE, 0, 0, 0));
 
     // The tid address: the C library's, then one of our own, then the C library's again.
     int *original = NULL, word = 0, *now = NULL;
