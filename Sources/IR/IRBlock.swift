@@ -54,11 +54,13 @@ public struct IRBlock: Sendable {
 
     // MARK: Making temps and labels
 
+    @inlinable
     public mutating func newLocal(_ type: IRType) -> Temp {
         temps.append(TempInfo(kind: .local, type: type, value: 0))
         return Temp(temps.count - 1)
     }
 
+    @inlinable
     public mutating func const(_ type: IRType, _ value: UInt64) -> Temp {
         temps.append(TempInfo(kind: .const, type: type, value: value & type.mask))
         return Temp(temps.count - 1)
@@ -75,15 +77,17 @@ public struct IRBlock: Sendable {
 
     // MARK: Emitting
 
-    @inline(__always)
+    @inlinable @inline(__always)
     public mutating func emit(_ inst: Inst) { insts.append(inst) }
 
     /// `dst = src`; dst is usually a global.
+    @inlinable
     public mutating func mov(_ dst: Temp, _ src: Temp) {
         emit(Inst(.mov, info(dst).type, d0: dst, a0: src))
     }
 
     /// d = a ∘ b into a new local.
+    @inlinable
     public mutating func binary(_ op: Op, _ type: IRType, _ a: Temp, _ b: Temp) -> Temp {
         let d = newLocal(type)
         emit(Inst(op, type, d0: d, a0: a, a1: b))
@@ -91,6 +95,7 @@ public struct IRBlock: Sendable {
     }
 
     /// d = ∘ a into a new local.
+    @inlinable
     public mutating func unary(_ op: Op, _ type: IRType, _ a: Temp) -> Temp {
         let d = newLocal(type)
         emit(Inst(op, type, d0: d, a0: a))
@@ -172,6 +177,7 @@ public struct IRBlock: Sendable {
         return d
     }
 
+    @inlinable
     public mutating func insnStart(_ pc: UInt64) { emit(Inst(.insnStart, imm: Int64(bitPattern: pc))) }
     public mutating func setLabel(_ label: Int) { emit(Inst(.setLabel, imm: Int64(label))) }
     public mutating func br(_ label: Int) { emit(Inst(.br, imm: Int64(label))) }

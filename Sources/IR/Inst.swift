@@ -15,7 +15,7 @@ public struct Inst: Sendable {
     /// Offset, bit field, helper index, guest pc, label, slot or exit reason (see `OpInfo.imm`).
     public var imm: Int64
 
-    public init(_ op: Op, _ type: IRType = .i64, aux: UInt8 = 0, d0: Temp = .none, d1: Temp = .none,
+    @inlinable public init(_ op: Op, _ type: IRType = .i64, aux: UInt8 = 0, d0: Temp = .none, d1: Temp = .none,
                 a0: Temp = .none, a1: Temp = .none, a2: Temp = .none, a3: Temp = .none, imm: Int64 = 0) {
         self.op = op
         self.type = type

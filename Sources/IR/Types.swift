@@ -4,7 +4,7 @@ public enum IRType: UInt8, Sendable {
     case i32, i64
 
     public var bits: Int { self == .i32 ? 32 : 64 }
-    public var mask: UInt64 { self == .i32 ? 0xFFFF_FFFF : ~0 }
+    @inlinable public var mask: UInt64 { self == .i32 ? 0xFFFF_FFFF : ~0 }
     public var name: String { self == .i32 ? "i32" : "i64" }
 }
 
@@ -36,7 +36,7 @@ public struct TempInfo: Sendable {
     /// The constant's value (masked to `type`), or the global's byte offset in the CPU state.
     public var value: UInt64
 
-    public init(kind: TempKind, type: IRType, value: UInt64) {
+    @inlinable public init(kind: TempKind, type: IRType, value: UInt64) {
         self.kind = kind
         self.type = type
         self.value = value
