@@ -29,6 +29,10 @@ public protocol DebugTarget: AnyObject {
     /// is stopped), or until `interrupted()` returns true. Returns the stop and the thread it
     /// is about.
     func run(_ actions: ResumeActions, interrupted: () -> Bool) -> (stop: DebugStop, thread: Int)
+
+    /// A Linux process's auxiliary vector (as /proc/PID/auxv has it), from which gdb learns
+    /// where a position-independent program and its interpreter were loaded; nil by default.
+    var auxiliaryVector: [UInt8]? { get }
 }
 
 /// What gdb asks each thread to do when it resumes the guest (`vCont`).
@@ -58,8 +62,10 @@ public struct ResumeActions: Equatable, Sendable {
     }
 }
 
-/// A target with one thread, 1.
+/// A target with one thread, 1, and no auxiliary vector.
 extension DebugTarget {
+    public var auxiliaryVector: [UInt8]? { nil }
+
     public var threadIDs: [Int] { [1] }
 
     public func readRegisters(thread: Int) -> DebugRegisters? {

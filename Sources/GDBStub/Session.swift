@@ -99,21 +99,29 @@ struct Session {
 
     private func reply(_ s: String) -> Outcome { .reply(Array(s.utf8)) }
 
+    /// The part `OFFSET,LENGTH` of `object` for a `qXfer` read: `m` and more to come, or `l`
+    /// and the last part.
+    private func transfer<C: Collection>(_ object: [UInt8], _ range: C) -> Outcome where C.Element == UInt8 {
+        guard let (offset, length) = Self.addressAndLength(ArraySlice(range)) else { return reply("E00") }
+        guard offset <= UInt64(object.count) else { return reply("E00") }
+        let end = min(object.count, Int(offset) + Int(min(length, 0x10000)))
+        return .reply([UInt8(ascii: end == object.count ? "l" : "m")] + object[Int(offset)..<end])
+    }
+
     private mutating func query(_ text: String) -> Outcome {
         if text.hasPrefix("qSupported") {
-            return reply("PacketSize=4000;qXfer:features:read+;QStartNoAckMode+;vContSupported+;hwbreak+")
+            let auxv = target.auxiliaryVector == nil ? "" : ";qXfer:auxv:read+"
+            return reply("PacketSize=4000;qXfer:features:read+;QStartNoAckMode+;vContSupported+;hwbreak+" + auxv)
         }
         if text == "QStartNoAckMode" {
             startNoAck = true
             return reply("OK")
         }
         if text.hasPrefix("qXfer:features:read:target.xml:") {
-            let range = Array(text.utf8.dropFirst("qXfer:features:read:target.xml:".count))
-            guard let (offset, length) = Self.addressAndLength(range[...]) else { return reply("E00") }
-            let xml = Array(X86RegisterSet.xml.utf8)
-            guard offset <= UInt64(xml.count) else { return reply("E00") }
-            let end = min(xml.count, Int(offset) + Int(min(length, 0x10000)))
-            return .reply([UInt8(ascii: end == xml.count ? "l" : "m")] + xml[Int(offset)..<end])
+            return transfer(Array(X86RegisterSet.xml.utf8), text.utf8.dropFirst("qXfer:features:read:target.xml:".count))
+        }
+        if text.hasPrefix("qXfer:auxv:read::"), let auxv = target.auxiliaryVector {
+            return transfer(auxv, text.utf8.dropFirst("qXfer:auxv:read::".count))
         }
         switch text {
         case "qAttached": return reply("1")

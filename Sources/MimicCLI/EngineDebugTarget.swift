@@ -106,21 +106,32 @@ final class EngineDebugTarget: DebugTarget {
 
     // MARK: User mode's linear memory
 
-    private static func inMemory(_ engine: Engine, _ address: UInt64, _ count: Int) -> Bool {
+    /// Whether every page of the range is mapped for the guest with `need` (any of it): the
+    /// rest of the guest's reservation is no host memory to touch.
+    private static func mapped(_ engine: Engine, _ address: UInt64, _ count: Int, _ need: GuestMemory.PageAccess) -> Bool {
         let (end, overflow) = address.addingReportingOverflow(UInt64(count))
-        return !overflow && end <= UInt64(engine.memory.size)
+        guard !overflow, end <= UInt64(engine.memory.size) else { return false }
+        let pageSize = UInt64(1) << UInt64(MIMIC_PAGE_SHIFT)
+        var page = address & ~(pageSize - 1)
+        while page < end {
+            guard let access = engine.memory.access(at: page), !access.isDisjoint(with: need) else { return false }
+            page += pageSize
+        }
+        return true
     }
 
     static func readLinearMemory(of engine: Engine, at address: UInt64, count: Int) -> [UInt8]? {
-        guard inMemory(engine, address, count) else { return nil }
+        guard mapped(engine, address, count, [.read, .execute]) else { return nil }
         return Array(UnsafeRawBufferPointer(start: engine.memory.base + Int(address), count: count))
     }
 
+    /// Only memory the guest may write (gdb's breakpoints are Z packets, not writes to code).
     static func writeLinearMemory(of engine: Engine, at address: UInt64, _ bytes: [UInt8]) -> Bool {
-        guard inMemory(engine, address, bytes.count) else { return false }
-        bytes.withUnsafeBytes { (engine.memory.base + Int(address)).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
-        // The bytes may be code that was translated.
+        guard mapped(engine, address, bytes.count, .write) else { return false }
+        // The bytes may be code that was translated: its translations go (and the host
+        // protection that catches writes to it with them) before the write.
         engine.flush()
+        bytes.withUnsafeBytes { (engine.memory.base + Int(address)).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
         return true
     }
 

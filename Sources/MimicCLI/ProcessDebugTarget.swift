@@ -66,9 +66,15 @@ final class ProcessDebugTarget: DebugTarget, GuestThreadRunner {
     /// translations, and this one lives as long as the process).
     private let memoryEngine: Engine
 
+    let auxiliaryVector: [UInt8]?
+
     init(mainThread: LinuxProcess) {
         threads = [GuestThread(process: mainThread, tid: Int(getpid()))]
         memoryEngine = mainThread.engine
+        var words: [UInt64] = []
+        for (type, value) in mainThread.initialStack.auxiliaryVector.entries { words += [type.rawValue, value] }
+        words += [AuxType.null.rawValue, 0]
+        auxiliaryVector = words.withUnsafeBytes { Array($0) }
     }
 
     // MARK: DebugTarget

@@ -8,6 +8,7 @@ final class FakeThreadedTarget: DebugTarget {
     var registers: [Int: DebugRegisters] = [0x100: DebugRegisters(), 0x2a: DebugRegisters()]
     var resumes: [ResumeActions] = []
     var nextStop: (stop: DebugStop, thread: Int) = (.breakpoint, 0x2a)
+    var auxiliaryVector: [UInt8]? = Array("AUXVBYTES!".utf8)
 
     var threadIDs: [Int] { registers.keys.sorted(by: >) }
     func readRegisters(thread: Int) -> DebugRegisters? { registers[thread] }
@@ -53,6 +54,9 @@ final class GDBThreadTests: XCTestCase {
         target.registers[0x2a]!.rip = 0x2000
         target.registers[0x2a]!.gpr[0] = 7
         let (client, end) = try start(target)
+        XCTAssertEqual(client.ask("qSupported")?.contains(";qXfer:auxv:read+"), true)
+        XCTAssertEqual(client.ask("qXfer:auxv:read::0,4"), "mAUXV")
+        XCTAssertEqual(client.ask("qXfer:auxv:read::4,100"), "lBYTES!")
         XCTAssertEqual(client.ask("?"), "T05thread:100;", "the first thread (the main one) at first")
         XCTAssertEqual(client.ask("qfThreadInfo"), "m100,2a")
         XCTAssertEqual(client.ask("qsThreadInfo"), "l")
@@ -108,6 +112,8 @@ final class GDBThreadTests: XCTestCase {
     func testASingleThreadTargetIsThreadOne() throws {
         let target = FakeTarget()
         let (client, end) = try start(target)
+        XCTAssertEqual(client.ask("qSupported")?.contains("auxv"), false)
+        XCTAssertEqual(client.ask("qXfer:auxv:read::0,4"), "")
         XCTAssertEqual(client.ask("qfThreadInfo"), "m1")
         XCTAssertEqual(client.ask("qC"), "QC1")
         XCTAssertEqual(client.ask("Hg2"), "E01")

@@ -56,7 +56,7 @@ final class RunDebuggerTests: XCTestCase {
             DispatchQueue.global().asyncAfter(deadline: .now() + 120) { if guest.isRunning { guest.terminate() } }
             Thread.sleep(forTimeInterval: 0.5)
             let text = try GDBBatch.run(port: port, symbols: program, [
-                "break work", "continue",
+                "x/x 0", "break work", "continue",
                 "echo <threads>\\n", "info threads", "echo </threads>\\n",
                 "bt", "print $pc == work",
                 "thread 1", "echo <main>\\n", "bt", "print $pc == work", "echo </main>\\n",
@@ -65,6 +65,7 @@ final class RunDebuggerTests: XCTestCase {
             ])
             let guestText = String(decoding: guestOutput.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             guest.waitUntilExit()
+            XCTAssertTrue(text.contains("Cannot access memory at address 0x0"), "\(accel): unmapped guest memory is an error: \(text)")
             let threads = Self.section(text, "threads")
             XCTAssertEqual(threads.split(separator: "\n").filter { $0.contains(" Thread ") }.count, 4, "\(accel): \(text)")
             let hits = text.split(separator: "\n").filter { $0.contains("hit Breakpoint 1, work (id=id@entry=") }
