@@ -89,18 +89,16 @@ public final class HostInstructionThunks: @unchecked Sendable {
     }
 
     private func assemble(_ plan: ThunkPlan) -> UnsafeRawPointer? {
-        // Twice: the landing's address is an immediate of fixed size, known after the first pass.
-        var landing: UInt = 0
-        for _ in 0..<2 {
-            let origin = UInt(bitPattern: buffer.nextAddress)
-            var e = X86Encoder(origin: origin, capacity: 256)
-            let landingOffset = plan.emit(&e, landingAddress: landing)
-            if landing == origin + UInt(landingOffset) {
-                return buffer.append(e.bytes)
-            }
-            landing = origin + UInt(landingOffset)
+        // The landing's address is an 8-byte immediate near the start, known once the code
+        // after it is: emitted as zero, then filled in.
+        let origin = UInt(bitPattern: buffer.nextAddress)
+        var e = X86Encoder(origin: origin, capacity: 256)
+        let (landingOffset, landingImmediate) = plan.emit(&e)
+        var bytes = e.bytes
+        withUnsafeBytes(of: UInt64(origin + UInt(landingOffset)).littleEndian) { address in
+            bytes.replaceSubrange(landingImmediate..<landingImmediate + 8, with: address)
         }
-        return nil
+        return buffer.append(bytes)
     }
 }
 
@@ -326,8 +324,9 @@ struct ThunkPlan {
     static let statusFlags: Int32 = 0x8D5
     static let defaultMXCSR: Int32 = 0x1F80
 
-    /// Emits the thunk; returns the landing's offset.
-    func emit(_ e: inout X86Encoder, landingAddress: UInt) -> Int {
+    /// Emits the thunk with a zero where the landing's address goes; returns the landing's
+    /// offset and that immediate's.
+    func emit(_ e: inout X86Encoder) -> (landing: Int, landingImmediate: Int) {
         var free = ThunkPlan.scratchPool.filter { !gprs.contains($0.rawValue) }
         func take(_ allowed: (GPR) -> Bool = { _ in true }) -> GPR {
             free.remove(at: free.firstIndex(where: allowed)!)
@@ -342,7 +341,8 @@ struct ThunkPlan {
         if let standIn { registers.append((guest: 4, host: standIn, storedBack: bitOffsetRegister != 4)) }
 
         for r in saved { e.push(r) }
-        e.movImm64(t, UInt64(landingAddress))
+        e.movImm64(t, 0)
+        let landingImmediate = e.offset - 8
         e.push(t)
         e.push(.rdi)
         e.mov(.b64, c, .rdi)
@@ -412,6 +412,6 @@ struct ThunkPlan {
         e.ldmxcsr(Mem(.rsp, -8))
         e.fninit()
         e.jmp(done)
-        return landing
+        return (landing, landingImmediate)
     }
 }
