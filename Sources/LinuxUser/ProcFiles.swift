@@ -12,6 +12,9 @@ extension LinuxProcess {
     enum ProcFile: String {
         case maps, auxv, cmdline, environ, stat, statm, status, smaps
         case smapsRollup = "smaps_rollup"
+        /// Memory by address: the host's files would read Mimic's memory at the guest's
+        /// addresses, so they are refused rather than wrong.
+        case mem, pagemap
     }
 
     /// A generated file and what it describes: `path` names the same file on the host (the
@@ -64,6 +67,10 @@ extension LinuxProcess {
     /// Opens generated `file` with open(2) flags `flags`: a descriptor on a memfd positioned at
     /// its start, or the errno Linux gives for a /proc file opened that way.
     func openProcFile(_ request: ProcFileRequest, flags: Int32) throws(Errno) -> Int64 {
+        if request.file == .mem || request.file == .pagemap {
+            logUnimplemented("open \(request.path): guest memory by address is not available under Mimic")
+            throw Errno(EACCES)
+        }
         guard flags & O_ACCMODE == O_RDONLY else { throw Errno(EACCES) }
         guard flags & O_DIRECTORY == 0 else { throw Errno(ENOTDIR) }
         let bytes = try procFileContents(request)
@@ -107,6 +114,8 @@ extension LinuxProcess {
             return try procSmaps()
         case .smapsRollup:
             return try procSmapsRollup()
+        case .mem, .pagemap:
+            throw Errno(EACCES)
         }
     }
 

@@ -42,8 +42,9 @@ final class SyscallSurfaceTests: XCTestCase {
     /// What Linux allows and Mimic refuses, as a kernel built without the feature would:
     /// seccomp (no filter can be put on the guest's calls), PR_SET_MM and PR_SET_VMA (the
     /// memory map is Mimic's), a faulting RDTSC and syscall user dispatch (Mimic executes the
-    /// guest's instructions and makes its own calls), io_uring (its submissions would bypass
-    /// Mimic), membarrier's rseq commands (no rseq).
+    /// guest's instructions and makes its own calls), /proc/self/mem and pagemap (the host's
+    /// would read Mimic's memory at the guest's addresses), io_uring (its submissions would
+    /// bypass Mimic), membarrier's rseq commands (no rseq).
     func testRefusedSeccompMemoryMapAndRings() throws {
         let expected = """
             PR_SET_NO_NEW_PRIVS: 0
@@ -55,6 +56,8 @@ final class SyscallSurfaceTests: XCTestCase {
             PR_SET_VMA anon name: -1 EINVAL
             PR_SET_TSC SIGSEGV: -1 EINVAL
             PR_SET_SYSCALL_USER_DISPATCH: -1 EINVAL
+            open /proc/self/mem: -1 EACCES
+            open /proc/self/pagemap: -1 EACCES
             io_uring_setup: -1 ENOSYS
             membarrier query: rseq commands absent
             membarrier register rseq: -1 EINVAL

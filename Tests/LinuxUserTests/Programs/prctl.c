@@ -1,11 +1,13 @@
 // prctl as programs use it (names, death signal, dumpable, subreaper, no_new_privs, keepcaps,
 // capability bounding set, seccomp mode, timer slack, THP, tid address, auxv) and membarrier.
 // Prints derived facts only. With the argument "refusals" it prints instead what Mimic
-// refuses and Linux would allow (seccomp, PR_SET_MM, PR_SET_VMA, io_uring): that part is
-// compared with fixed text, not with the native run.
+// refuses and Linux would allow (seccomp, PR_SET_MM, PR_SET_VMA, a faulting RDTSC, syscall
+// user dispatch, /proc/self/mem and pagemap, io_uring): that part is compared with fixed
+// text, not with the native run.
 #define _GNU_SOURCE
 #include <elf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/filter.h>
 #include <linux/membarrier.h>
 #include <linux/seccomp.h>
@@ -46,6 +48,8 @@ static int refusals(void) {
     result("PR_SET_VMA anon name", prctl(PR_SET_VMA, PR_SET_VMA_ANON_NAME, (unsigned long)page, 4096, (unsigned long)"x"));
     result("PR_SET_TSC SIGSEGV", prctl(PR_SET_TSC, PR_TSC_SIGSEGV, 0, 0, 0));
     result("PR_SET_SYSCALL_USER_DISPATCH", prctl(59, 1, 0, 0, (unsigned long)&(char){0}));
+    result("open /proc/self/mem", open("/proc/self/mem", O_RDONLY));
+    result("open /proc/self/pagemap", open("/proc/self/pagemap", O_RDONLY));
     result("io_uring_setup", syscall(SYS_io_uring_setup, 4, &(char[120]){0}));
     long query = membarrier(MEMBARRIER_CMD_QUERY, 0);
     printf("membarrier query: rseq commands %s\n", query & (MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ | MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ) ? "offered" : "absent");
