@@ -67,6 +67,8 @@ final class ProcessDebugTarget: DebugTarget, GuestThreadRunner {
     private let memoryEngine: Engine
 
     let auxiliaryVector: [UInt8]?
+    /// The debugged process (a thread that forks goes on in a child, which gdb does not see).
+    private let pid = getpid()
 
     init(mainThread: LinuxProcess) {
         threads = [GuestThread(process: mainThread, tid: Int(getpid()))]
@@ -284,6 +286,7 @@ final class ProcessDebugTarget: DebugTarget, GuestThreadRunner {
         condition.broadcast()
         condition.unlock()
         thread.process.serve(reason)
+        if getpid() != pid { runForkedChild(thread) }
         condition.lock()
         thread.outside = false
         condition.broadcast()
@@ -338,6 +341,18 @@ final class ProcessDebugTarget: DebugTarget, GuestThreadRunner {
             case .stopped(let reason):
                 if stopOrServe(reason, thread) { return }
             }
+        }
+    }
+
+    /// The thread forked and this is the child, its only thread: it runs on without gdb (and
+    /// without the stub's lock, which another thread of the parent may have held at the fork).
+    private func runForkedChild(_ thread: GuestThread) -> Never {
+        let engine = thread.engine
+        for address in engine.breakpoints { engine.removeBreakpoint(at: address) }
+        engine.detachDebugger()
+        while true {
+            // The thread's exit is the process's (exit_group).
+            thread.process.serve(fetchOutsideMemory(thread) ?? engine.run())
         }
     }
 

@@ -64,10 +64,12 @@ public struct RunCommand: ParsableCommand {
         let server = try inspected.debugServer()
         // The process ends with _exit: the -D file's buffered lines are written here.
         // --stats counts every thread's engine, the exited threads' too.
+        let pid = getpid()
         process.beforeExit = { [unowned process] status in
             inspected.printStatistics([process.statisticsReport])
             Log.sink.flush()
-            server?.reportExit(status)
+            // gdb debugs this process, not a child it forked (which has the connection too).
+            if getpid() == pid { server?.reportExit(status) }
         }
         if let server {
             // -g: gdb sees every guest thread (ProcessDebugTarget). The stub answers on a host

@@ -151,6 +151,36 @@ final class RunDebuggerTests: XCTestCase {
         }
     }
 
+    /// A child the debugged program forks runs on without gdb (its breakpoints are the
+    /// parent's only), and its exit is not the parent's.
+    func testRealGDBDebugsTheParentOfAFork() throws {
+        if let reason = GDBBatch.unavailableReason { throw XCTSkip(reason) }
+        guard let gcc = CorpusToolchain.gcc else { throw XCTSkip("gcc is not installed") }
+        let program = try CorpusBuilder.program("gdb_fork", gcc, variant: "g", flags: ["-static", "-O1", "-g"])
+        let mimic = try CorpusMimic.located()
+        for accel in ["tcg", "interp"] {
+            let port = UInt16.random(in: 20000...60000)
+            let guest = Process()
+            guest.executableURL = URL(fileURLWithPath: mimic)
+            guest.arguments = ["run", "--accel", accel, "-g", String(port), "-S", "--", program]
+            let guestOutput = Pipe()
+            guest.standardOutput = guestOutput
+            guest.standardError = guestOutput
+            try guest.run()
+            DispatchQueue.global().asyncAfter(deadline: .now() + 120) { if guest.isRunning { guest.terminate() } }
+            Thread.sleep(forTimeInterval: 0.5)
+            let text = try GDBBatch.run(port: port, symbols: program, ["break after", "continue", "continue"])
+            let guestText = String(decoding: guestOutput.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            guest.waitUntilExit()
+            XCTAssertTrue(text.contains("Breakpoint 1, after (x=x@entry=5)"), "\(accel): \(text)")
+            XCTAssertFalse(text.contains("x=x@entry=3"), "\(accel): the child does not stop: \(text)")
+            XCTAssertTrue(text.contains("exited normally"), "\(accel): \(text)")
+            XCTAssertTrue(guestText.contains("child 6\n"), "\(accel): \(guestText)")
+            XCTAssertTrue(guestText.contains("parent 10, child status 3\n"), "\(accel): \(guestText)")
+            XCTAssertEqual(guest.terminationStatus, 0, "\(accel)")
+        }
+    }
+
     /// What gdb printed between `echo <name>` and `echo </name>`.
     static func section(_ text: String, _ name: String) -> Substring {
         guard let start = text.range(of: "<\(name)>\n"), let end = text.range(of: "</\(name)>", range: start.upperBound..<text.endIndex) else { return "" }
