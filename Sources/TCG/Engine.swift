@@ -67,6 +67,9 @@ public final class Engine {
     var counts = Statistics()
 
     private var lifter: Lifter
+    /// The last block's IR, handed back to the lifter: its temp and instruction arrays are
+    /// emptied and reused instead of allocated and freed per block.
+    private var spareIR: IRBlock?
     let cache: TranslationCache
     var jit: JIT? { cache.jit }
     var blocks: UnsafeMutablePointer<TranslationBlock> { cache.blocks }
@@ -382,7 +385,15 @@ public final class Engine {
         if lifter.options.atomicLocks != cache.atomicLocks {
             lifter = Lifter(mode: lifter.mode, options: LifterOptions(atomicLocks: cache.atomicLocks), hostInstructions: Engine.hostInstructions)
         }
-        var lifted = (system.map { systemLifter($0) } ?? lifter).translate(code: code, codeAddress: codeAddress, pc: pc, maxInstructions: limit, keepInstructions: observer.wantsInstructions)
+        let storage = spareIR.take() ?? IRBlock(layout: X86Globals.layout)
+        // Not `system.map { ... } ?? lifter`: that copies the Lifter (and retains its closures).
+        var lifted = if let system {
+            systemLifter(system).translate(code: code, codeAddress: codeAddress, pc: pc, maxInstructions: limit,
+                                           keepInstructions: observer.wantsInstructions, reusing: storage)
+        } else {
+            lifter.translate(code: code, codeAddress: codeAddress, pc: pc, maxInstructions: limit,
+                             keepInstructions: observer.wantsInstructions, reusing: storage)
+        }
         observer.lifted(lifted)
         prepareSystemBlock(&lifted.ir)
         if options.optimize { Optimizer.optimize(&lifted.ir) }
@@ -413,6 +424,7 @@ public final class Engine {
         counts.instructionsTranslated += lifted.instructionCount
         counts.translationNanoseconds += MonotonicClock.now() - start
         observer.publish(to: options.logSink, end: lifted.endAddress, executions: counted?.executions)
+        spareIR = lifted.ir
         return tb
     }
 
