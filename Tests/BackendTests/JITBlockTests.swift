@@ -159,7 +159,7 @@ final class JITBlockTests: XCTestCase {
             let what = "\(write ? "store" : "load") \(bytes) at \(hex: address)"
             XCTAssertEqual(h[gpr: 3], 5, what)
             if faults {
-                XCTAssertEqual(exit, 3 << 8 | UInt64(MIMIC_EXIT_EXCEPTION), what)
+                XCTAssertEqual(exit, UInt64(MIMIC_EXIT_EXCEPTION), what)
                 XCTAssertEqual(h.cpu.pointee.exception, UInt64(MIMIC_EXC_PF), what)
                 XCTAssertEqual(h.cpu.pointee.error_code, write ? 2 : 0, what)
                 XCTAssertEqual(h.cpu.pointee.fault_address, address, what)
@@ -202,7 +202,7 @@ final class JITBlockTests: XCTestCase {
             XCTAssertEqual(h[gpr: 0], 84 + 17)
             XCTAssertEqual(h[gpr: 3], 41)   // 100 - 101 + 21 * 2
             if raise != 0 {
-                XCTAssertEqual(exit, 7 << 8 | UInt64(MIMIC_EXIT_EXCEPTION))
+                XCTAssertEqual(exit, UInt64(MIMIC_EXIT_EXCEPTION))
                 XCTAssertEqual(h.cpu.pointee.exception, UInt64(MIMIC_EXC_GP))
                 XCTAssertEqual(h.cpu.pointee.error_code, 5)
                 XCTAssertEqual(h.cpu.pointee.rip, 0x5004)

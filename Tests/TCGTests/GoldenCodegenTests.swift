@@ -616,6 +616,7 @@ enum GoldenCodegen {
         var names: [UInt64: String] = [UInt64(UInt(bitPattern: jit.entry.epilogueAddress)): "<epilogue>"]
         names[UInt64(UInt(bitPattern: jit.entry.pageFaultReadAddress))] = "<page-fault-read>"
         names[UInt64(UInt(bitPattern: jit.entry.pageFaultWriteAddress))] = "<page-fault-write>"
+        names[UInt64(UInt(bitPattern: jit.entry.raisedAddress))] = "<raised>"
         names[UInt64(UInt(bitPattern: jit.entry.pcExitAddress))] = "<pc-exit>"
         for i in 0..<Helpers.registeredCount {
             let helper = Helpers[i]

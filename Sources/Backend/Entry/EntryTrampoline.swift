@@ -13,13 +13,17 @@ import CFFI
 /// Generated code runs inside this frame: rsp stays 16-byte aligned (so helper calls need no
 /// adjustment), spill slots are `[rsp + 8*i]`, r14 is the CPU state and r15 guest memory.
 /// Every exit path sets rax and jumps to the epilogue, directly or through one of the shared
-/// exception exits that follow it (so that each block's exception stubs stay small):
+/// exits that follow it (so that each block's exception stubs stay small):
 ///
-///     pageFaultRead / pageFaultWrite:       pcExit (a helper raised; a goto_tb not chained yet):
-///       fault_address = rdi                   rip = rsi
-///       rip = rsi                             jmp epilogue
-///       exception = #PF, error_code = 0 / W
+///     pageFaultRead / pageFaultWrite:       raised (a helper raised):     pcExit (a goto_tb not
+///       fault_address = rdi                   rip = rsi                     chained yet):
+///       rip = rsi                             rax = MIMIC_EXIT_EXCEPTION      rip = rsi
+///       exception = #PF, error_code = 0 / W   jmp epilogue                  jmp epilogue
+///       rax = MIMIC_EXIT_EXCEPTION
 ///       jmp epilogue
+///
+/// The two exception exits set rax without the block's index: the runtime needs it only to
+/// chain blocks, and a host fault in generated code arrives without it too.
 ///
 /// `enter` is called through libffi with a prepared call interface, as the design asks; the
 /// argument values live on the caller's stack, so threads share one trampoline.
@@ -32,9 +36,11 @@ public final class EntryTrampoline {
 
     public let enterAddress: UnsafeRawPointer
     public let epilogueAddress: UnsafeRawPointer
-    /// The shared exits of a guest page fault on a read or a write, and the one that only sets rip.
+    /// The shared exits of a guest page fault on a read or a write, of a helper that raised,
+    /// and the one that only sets rip.
     public let pageFaultReadAddress: UnsafeRawPointer
     public let pageFaultWriteAddress: UnsafeRawPointer
+    public let raisedAddress: UnsafeRawPointer
     public let pcExitAddress: UnsafeRawPointer
 
     private let cif: UnsafeMutablePointer<ffi_cif>
@@ -62,8 +68,13 @@ public final class EntryTrampoline {
             e.mov(.b64, Mem(.r14, StateField.rip), .rsi)
             e.mov(.b64, Mem(.r14, StateField.exception), imm: Int32(MIMIC_EXC_PF))
             e.mov(.b64, Mem(.r14, StateField.errorCode), imm: write ? 2 : 0)
+            e.movImm32(.rax, UInt32(MIMIC_EXIT_EXCEPTION))
             e.jmp(epilogue)
         }
+        let raised = e.offset
+        e.mov(.b64, Mem(.r14, StateField.rip), .rsi)
+        e.movImm32(.rax, UInt32(MIMIC_EXIT_EXCEPTION))
+        e.jmp(epilogue)
         let pcExit = e.offset
         e.mov(.b64, Mem(.r14, StateField.rip), .rsi)
         e.jmp(epilogue)
@@ -72,6 +83,7 @@ public final class EntryTrampoline {
         epilogueAddress = code + e.offset(of: epilogue)
         pageFaultReadAddress = code + pageFault.0
         pageFaultWriteAddress = code + pageFault.1
+        raisedAddress = code + raised
         pcExitAddress = code + pcExit
 
         cif = .allocate(capacity: 1)

@@ -19,12 +19,14 @@ struct ExitPaths {
     var epilogue: UInt
     var pageFaultRead: UInt
     var pageFaultWrite: UInt
+    var raised: UInt
     var pcExit: UInt
 
     init(_ entry: EntryTrampoline) {
         epilogue = UInt(bitPattern: entry.epilogueAddress)
         pageFaultRead = UInt(bitPattern: entry.pageFaultReadAddress)
         pageFaultWrite = UInt(bitPattern: entry.pageFaultWriteAddress)
+        raised = UInt(bitPattern: entry.raisedAddress)
         pcExit = UInt(bitPattern: entry.pcExitAddress)
     }
 }

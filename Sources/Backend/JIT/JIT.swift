@@ -70,7 +70,8 @@ public final class JIT {
     }
 
     /// Runs from `code` until generated code leaves; returns `tbIndex << 8 | MIMIC_EXIT_*` of the
-    /// block that left.
+    /// block that left (just MIMIC_EXIT_EXCEPTION for a page fault found by a bounds check or a
+    /// helper that raised, which leave through shared exits; see `EntryTrampoline`).
     @inline(__always)
     public func enter(_ cpu: UnsafeMutablePointer<MimicCPUState>, _ code: UnsafeRawPointer) -> UInt64 {
         entry.enter(cpu, code)

@@ -102,8 +102,8 @@ extension BlockCompiler {
     }
 
     /// The exits that leave from the middle of a basic block, placed after the block so the
-    /// common path runs straight through. Each loads what differs (the address, the guest pc,
-    /// the exit value) and jumps to a shared exit of the entry trampoline that stores it.
+    /// common path runs straight through. Each loads what differs (the address, the guest pc)
+    /// and jumps to a shared exit of the entry trampoline that stores it.
     mutating func emitStubs() {
         for i in 0..<stubCount {
             switch stubs[i] {
@@ -111,13 +111,11 @@ extension BlockCompiler {
                 asm.bind(label)
                 if address != .rdi { asm.mov(.b64, .rdi, address) }
                 asm.loadImmediate(.rsi, pc)
-                asm.loadImmediate(.rax, exitValue(Int32(MIMIC_EXIT_EXCEPTION)))
                 asm.jmp(absolute: write ? exits.pageFaultWrite : exits.pageFaultRead)
             case .raised(let label, let pc):
                 asm.bind(label)
                 asm.loadImmediate(.rsi, pc)
-                asm.loadImmediate(.rax, exitValue(Int32(MIMIC_EXIT_EXCEPTION)))
-                asm.jmp(absolute: exits.pcExit)
+                asm.jmp(absolute: exits.raised)
             case .tlbMiss(let miss):
                 emitTLBMiss(miss)
             }
