@@ -88,13 +88,11 @@ final class ExecutionCounters {
     }
 
     /// Adds the counting calls to `ir`: one at the block's start, one before each helper call,
-    /// each goto_tb and each indirect jump. Returns the block's own counter (`counter`, when
-    /// given: a cold block's, which its compiled form goes on counting in) and the IR as it
+    /// each goto_tb and each indirect jump. Returns the block's own counter and the IR as it
     /// was (for measuring).
-    func instrument(_ ir: inout IRBlock, instructions: Int, counter: UnsafeMutablePointer<UInt64>? = nil)
-        -> (executions: UnsafeMutablePointer<UInt64>, uncounted: IRBlock) {
+    func instrument(_ ir: inout IRBlock, instructions: Int) -> (executions: UnsafePointer<UInt64>, uncounted: IRBlock) {
         let uncounted = ir
-        let executions = counter ?? newBlockCounter(instructions: instructions)
+        let executions = newBlockCounter(instructions: instructions)
         var insts: [Inst] = []
         insts.reserveCapacity(ir.insts.count + 8)
         func count(_ counter: UnsafeMutablePointer<UInt64>) {
@@ -113,7 +111,7 @@ final class ExecutionCounters {
             insts.append(inst)
         }
         ir.insts = insts
-        return (executions, uncounted)
+        return (UnsafePointer(executions), uncounted)
     }
 
     /// Host bytes and instructions of `ir` compiled without counting calls.
