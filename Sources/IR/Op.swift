@@ -52,19 +52,10 @@ public enum Op: UInt8, CaseIterable, Sendable {
     // jump to the block for guest pc a0 through the jump cache, or leave with MIMIC_EXIT_LOOKUP
     case lookupAndGoto
 
-    /// The op's row of the table: one load. Every pass asks every op for it, and the switch
-    /// below compiled to an indirect jump per question, mispredicted on nearly every op.
+    /// The op's row of the table. Inlinable, so each use compiles to a lookup in constant
+    /// tables rather than a call.
     @inlinable @inline(__always)
-    public var info: OpInfo { Op.infoTable[Int(rawValue)] }
-
-    @usableFromInline static let infoTable: UnsafeMutablePointer<OpInfo> = {
-        let table = UnsafeMutablePointer<OpInfo>.allocate(capacity: Op.allCases.count)
-        for op in Op.allCases { table[Int(op.rawValue)] = op.describe }
-        return table
-    }()
-
-    /// The table.
-    var describe: OpInfo {
+    public var info: OpInfo {
         switch self {
         case .mov, .neg, .not, .ext8s, .ext8u, .ext16s, .ext16u, .ext32s, .ext32u,
              .extuI32I64, .extsI32I64, .truncI64I32, .bswap16, .bswap32, .bswap64, .ctpop:
@@ -197,22 +188,25 @@ public struct OpInfo: Sendable {
         @inlinable public static var call: Flags { Flags(rawValue: 16) }
     }
 
-    /// Every field in one word: the table of all ops fits in a few cache lines.
-    @usableFromInline let raw: UInt32
-
     /// Output and input operand counts. For `call`, up to this many; absent ones are `Temp.none`.
-    @inlinable public var outs: Int { Int(raw & 0x3) }
-    @inlinable public var ins: Int { Int(raw >> 2 & 0x7) }
-    @inlinable public var imm: Immediate { Immediate(rawValue: UInt8(raw >> 5 & 0x7)) ?? .none }
-    @inlinable public var usesCond: Bool { raw & 1 << 8 != 0 }
-    @inlinable public var usesMemOp: Bool { raw & 1 << 9 != 0 }
+    public var outs: Int
+    public var ins: Int
+    public var imm: Immediate
+    public var usesCond: Bool
+    public var usesMemOp: Bool
     /// `aux` is log2 of an operand width in bytes (the flags ops).
-    @inlinable public var usesWidth: Bool { raw & 1 << 10 != 0 }
-    @inlinable public var flags: Flags { Flags(rawValue: UInt8(truncatingIfNeeded: raw >> 16)) }
+    public var usesWidth: Bool
+    public var flags: Flags
 
+    @usableFromInline
     init(outs: Int, ins: Int, imm: Immediate = .none, usesCond: Bool = false, usesMemOp: Bool = false,
          usesWidth: Bool = false, flags: Flags = []) {
-        raw = UInt32(outs) | UInt32(ins) << 2 | UInt32(imm.rawValue) << 5 | (usesCond ? 1 << 8 : 0)
-            | (usesMemOp ? 1 << 9 : 0) | (usesWidth ? 1 << 10 : 0) | UInt32(flags.rawValue) << 16
+        self.outs = outs
+        self.ins = ins
+        self.imm = imm
+        self.usesCond = usesCond
+        self.usesMemOp = usesMemOp
+        self.usesWidth = usesWidth
+        self.flags = flags
     }
 }
