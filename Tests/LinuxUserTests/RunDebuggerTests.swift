@@ -11,28 +11,20 @@ final class RunDebuggerTests: XCTestCase {
         let program = try CorpusBuilder.program("gdb_target", gcc, variant: "g", flags: ["-static", "-O1", "-g"])
         let mimic = try CorpusMimic.located()
         for accel in ["tcg", "interp"] {
-            let port = UInt16.random(in: 20000...60000)
-            let guest = Process()
-            guest.executableURL = URL(fileURLWithPath: mimic)
-            guest.arguments = ["run", "--accel", accel, "-g", String(port), "-S", "--", program]
-            let guestOutput = Pipe()
-            guest.standardOutput = guestOutput
-            guest.standardError = guestOutput
-            try guest.run()
-            Thread.sleep(forTimeInterval: 0.5)
-            let text = try GDBBatch.run(port: port, symbols: program, [
+            let guest = try GuestUnderGDB(mimic, accel: accel, ["-S", "--", program])
+            let text = try GDBBatch.run(port: guest.port, symbols: program, [
                 "break square", "continue", "print $rdi", "stepi", "print $pc == square + 3",
                 "continue", "print $rdi", "delete", "continue",
             ])
-            let guestText = String(decoding: guestOutput.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            guest.waitUntilExit()
+            let guestText = guest.output
+            guest.process.waitUntilExit()
             XCTAssertTrue(text.contains("Breakpoint 1, square (x=x@entry=2)"), "\(accel): \(text)")
             XCTAssertTrue(text.contains("$1 = 2"), "\(accel): \(text)")
             XCTAssertTrue(text.contains("$2 = 1"), "\(accel): stepped one instruction: \(text)")
             XCTAssertTrue(text.contains("$3 = 3"), "\(accel): the second call: \(text)")
             XCTAssertTrue(text.contains("exited with code 02"), "\(accel): \(text)")
             XCTAssertTrue(guestText.contains("sum 90"), "\(accel): \(guestText)")
-            XCTAssertEqual(guest.terminationStatus, 2, "\(accel)")
+            XCTAssertEqual(guest.process.terminationStatus, 2, "\(accel)")
         }
     }
 
@@ -44,18 +36,8 @@ final class RunDebuggerTests: XCTestCase {
         let program = try CorpusBuilder.program("gdb_threads", gcc, variant: "g", flags: ["-static", "-O1", "-g", "-pthread"])
         let mimic = try CorpusMimic.located()
         for accel in ["tcg", "interp"] {
-            let port = UInt16.random(in: 20000...60000)
-            let guest = Process()
-            guest.executableURL = URL(fileURLWithPath: mimic)
-            guest.arguments = ["run", "--accel", accel, "-g", String(port), "-S", "--", program]
-            let guestOutput = Pipe()
-            guest.standardOutput = guestOutput
-            guest.standardError = guestOutput
-            try guest.run()
-            // A stub that hangs must not hang the test: gdb sees the connection close.
-            DispatchQueue.global().asyncAfter(deadline: .now() + 120) { if guest.isRunning { guest.terminate() } }
-            Thread.sleep(forTimeInterval: 0.5)
-            let text = try GDBBatch.run(port: port, symbols: program, [
+            let guest = try GuestUnderGDB(mimic, accel: accel, ["-S", "--", program])
+            let text = try GDBBatch.run(port: guest.port, symbols: program, [
                 "x/x 0", "break work", "continue",
                 "echo <threads>\\n", "info threads", "echo </threads>\\n",
                 "bt", "print $pc == work",
@@ -63,8 +45,8 @@ final class RunDebuggerTests: XCTestCase {
                 "thread 2", "echo <worker>\\n", "bt", "info registers rip", "echo </worker>\\n",
                 "continue", "continue", "delete", "continue",
             ])
-            let guestText = String(decoding: guestOutput.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            guest.waitUntilExit()
+            let guestText = guest.output
+            guest.process.waitUntilExit()
             XCTAssertTrue(text.contains("Cannot access memory at address 0x0"), "\(accel): unmapped guest memory is an error: \(text)")
             let threads = Self.section(text, "threads")
             XCTAssertEqual(threads.split(separator: "\n").filter { $0.contains(" Thread ") }.count, 4, "\(accel): \(text)")
@@ -81,7 +63,7 @@ final class RunDebuggerTests: XCTestCase {
             XCTAssertTrue(worker.contains("rip            0x"), "\(accel): \(text)")
             XCTAssertTrue(text.contains("exited normally"), "\(accel): \(text)")
             XCTAssertTrue(guestText.contains("results 499500 500500 501500"), "\(accel): \(guestText)")
-            XCTAssertEqual(guest.terminationStatus, 0, "\(accel)")
+            XCTAssertEqual(guest.process.terminationStatus, 0, "\(accel)")
         }
     }
 
@@ -93,31 +75,22 @@ final class RunDebuggerTests: XCTestCase {
         let program = try CorpusBuilder.program("gdb_threads", gcc, variant: "g", flags: ["-static", "-O1", "-g", "-pthread"])
         let mimic = try CorpusMimic.located()
         for accel in ["tcg", "interp"] {
-            let port = UInt16.random(in: 20000...60000)
-            let guest = Process()
-            guest.executableURL = URL(fileURLWithPath: mimic)
             // Loops that do not end before gdb kills the program.
-            guest.arguments = ["run", "--accel", accel, "-g", String(port), "--", program, "1000000000000000"]
-            let guestOutput = Pipe()
-            guest.standardOutput = guestOutput
-            guest.standardError = guestOutput
-            try guest.run()
-            DispatchQueue.global().asyncAfter(deadline: .now() + 120) { if guest.isRunning { guest.terminate() } }
-            Thread.sleep(forTimeInterval: 1.5)
+            let guest = try GuestUnderGDB(mimic, accel: accel, ["--", program, "1000000000000000"], settle: 1.5)
             // On a loaded machine gdb's 2-second wait for the stub's first replies can run out
             // while the workers spin; gdb then leaves, the program runs on, and another try
             // connects anew.
             var text = ""
             for _ in 0..<3 {
-                text = try GDBBatch.run(port: port, symbols: program, [
+                text = try GDBBatch.run(port: guest.port, symbols: program, [
                     "echo <threads>\\n", "info threads", "echo </threads>\\n",
                     "thread 3", "stepi", "echo <step>\\n", "bt 1", "echo </step>\\n",
                     "echo <after>\\n", "info threads", "echo </after>\\n", "kill",
                 ])
                 if !text.contains("Connection timed out") { break }
             }
-            let guestText = String(decoding: guestOutput.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            guest.waitUntilExit()
+            let guestText = guest.output
+            guest.process.waitUntilExit()
             for name in ["threads", "after"] {
                 let rows = Self.section(text, name).split(separator: "\n").filter { $0.contains(" Thread ") }
                 XCTAssertEqual(rows.count, 4, "\(accel): \(text)")
@@ -125,7 +98,7 @@ final class RunDebuggerTests: XCTestCase {
             }
             XCTAssertTrue(Self.section(text, "step").contains(" work (id="), "\(accel): \(text)")
             XCTAssertTrue(guestText.contains("killed by gdb"), "\(accel): \(guestText)")
-            XCTAssertEqual(guest.terminationStatus, 137, "\(accel)")
+            XCTAssertEqual(guest.process.terminationStatus, 137, "\(accel)")
         }
     }
 
@@ -137,24 +110,15 @@ final class RunDebuggerTests: XCTestCase {
         let program = try CorpusBuilder.program("gdb_threads", gcc, variant: "g", flags: ["-static", "-O1", "-g", "-pthread"])
         let mimic = try CorpusMimic.located()
         for accel in ["tcg", "interp"] {
-            let port = UInt16.random(in: 20000...60000)
-            let guest = Process()
-            guest.executableURL = URL(fileURLWithPath: mimic)
-            guest.arguments = ["run", "--accel", accel, "-g", String(port), "-S", "--", program, "1000", "segv"]
-            let guestOutput = Pipe()
-            guest.standardOutput = guestOutput
-            guest.standardError = guestOutput
-            try guest.run()
-            DispatchQueue.global().asyncAfter(deadline: .now() + 120) { if guest.isRunning { guest.terminate() } }
-            Thread.sleep(forTimeInterval: 0.5)
-            let text = try GDBBatch.run(port: port, symbols: program, [
+            let guest = try GuestUnderGDB(mimic, accel: accel, ["-S", "--", program, "1000", "segv"])
+            let text = try GDBBatch.run(port: guest.port, symbols: program, [
                 "continue", "echo <fault>\\n", "bt 2", "echo </fault>\\n", "info threads", "continue",
             ])
-            guest.waitUntilExit()
+            guest.process.waitUntilExit()
             XCTAssertTrue(text.contains("received signal SIGSEGV, Segmentation fault."), "\(accel): \(text)")
             XCTAssertTrue(Self.section(text, "fault").contains("worker (arg=0x1)"), "\(accel): the faulting thread's backtrace: \(text)")
-            XCTAssertEqual(guest.terminationReason, .uncaughtSignal, "\(accel)")
-            XCTAssertEqual(guest.terminationStatus, 11, "\(accel)")
+            XCTAssertEqual(guest.process.terminationReason, .uncaughtSignal, "\(accel)")
+            XCTAssertEqual(guest.process.terminationStatus, 11, "\(accel)")
         }
     }
 
@@ -166,25 +130,16 @@ final class RunDebuggerTests: XCTestCase {
         let program = try CorpusBuilder.program("gdb_fork", gcc, variant: "g", flags: ["-static", "-O1", "-g"])
         let mimic = try CorpusMimic.located()
         for accel in ["tcg", "interp"] {
-            let port = UInt16.random(in: 20000...60000)
-            let guest = Process()
-            guest.executableURL = URL(fileURLWithPath: mimic)
-            guest.arguments = ["run", "--accel", accel, "-g", String(port), "-S", "--", program]
-            let guestOutput = Pipe()
-            guest.standardOutput = guestOutput
-            guest.standardError = guestOutput
-            try guest.run()
-            DispatchQueue.global().asyncAfter(deadline: .now() + 120) { if guest.isRunning { guest.terminate() } }
-            Thread.sleep(forTimeInterval: 0.5)
-            let text = try GDBBatch.run(port: port, symbols: program, ["break after", "continue", "continue"])
-            let guestText = String(decoding: guestOutput.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            guest.waitUntilExit()
+            let guest = try GuestUnderGDB(mimic, accel: accel, ["-S", "--", program])
+            let text = try GDBBatch.run(port: guest.port, symbols: program, ["break after", "continue", "continue"])
+            let guestText = guest.output
+            guest.process.waitUntilExit()
             XCTAssertTrue(text.contains("Breakpoint 1, after (x=x@entry=5)"), "\(accel): \(text)")
             XCTAssertFalse(text.contains("x=x@entry=3"), "\(accel): the child does not stop: \(text)")
             XCTAssertTrue(text.contains("exited normally"), "\(accel): \(text)")
             XCTAssertTrue(guestText.contains("child 6\n"), "\(accel): \(guestText)")
             XCTAssertTrue(guestText.contains("parent 10, child status 3\n"), "\(accel): \(guestText)")
-            XCTAssertEqual(guest.terminationStatus, 0, "\(accel)")
+            XCTAssertEqual(guest.process.terminationStatus, 0, "\(accel)")
         }
     }
 
@@ -193,4 +148,27 @@ final class RunDebuggerTests: XCTestCase {
         guard let start = text.range(of: "<\(name)>\n"), let end = text.range(of: "</\(name)>", range: start.upperBound..<text.endIndex) else { return "" }
         return text[start.upperBound..<end.lowerBound]
     }
+}
+
+/// `mimic run --accel ACCEL -g PORT ARGUMENTS...` started for gdb, given `settle` seconds to
+/// open its port; terminated after two minutes, so that a stub that hangs fails the test
+/// (gdb sees the connection close) instead of hanging it.
+struct GuestUnderGDB {
+    let process = Process()
+    let port = UInt16.random(in: 20000...60000)
+    private let pipe = Pipe()
+
+    init(_ mimic: String, accel: String, _ arguments: [String], settle: TimeInterval = 0.5) throws {
+        process.executableURL = URL(fileURLWithPath: mimic)
+        process.arguments = ["run", "--accel", accel, "-g", String(port)] + arguments
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let process = self.process
+        DispatchQueue.global().asyncAfter(deadline: .now() + 120) { if process.isRunning { process.terminate() } }
+        Thread.sleep(forTimeInterval: settle)
+    }
+
+    /// All the guest and Mimic printed (read once, when the process has closed its output).
+    var output: String { String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self) }
 }
