@@ -220,6 +220,16 @@ struct DecodeState {
         return decodeOperands(entry, valid: valid)
     }
 
+    /// The REX prefix that stood directly before the opcode, if any, into W, R, X and B.
+    @inline(__always)
+    mutating func applyREX() {
+        guard rex != 0 else { return }
+        w = rex & 8 != 0
+        r = (rex >> 2) & 1
+        x = (rex >> 1) & 1
+        b = rex & 1
+    }
+
     /// Reads legacy and REX prefixes; returns the opcode byte. REX counts only directly before it.
     mutating func readPrefixes() -> UInt8 {
         while true {
@@ -227,12 +237,7 @@ struct DecodeState {
             if fault != .none { return 0 }
             // Most instructions carry no legacy prefix: one test finds the opcode or REX.
             if !Self.isLegacyPrefix(byte) && (byte & 0xF0 != 0x40 || !mode64) {
-                if rex != 0 {
-                    w = rex & 8 != 0
-                    r = (rex >> 2) & 1
-                    x = (rex >> 1) & 1
-                    b = rex & 1
-                }
+                applyREX()
                 return byte
             }
             switch byte {
@@ -252,12 +257,7 @@ struct DecodeState {
                 rex = byte
                 continue
             default:
-                if rex != 0 {
-                    w = rex & 8 != 0
-                    r = (rex >> 2) & 1
-                    x = (rex >> 1) & 1
-                    b = rex & 1
-                }
+                applyREX()
                 return byte
             }
             rex = 0
