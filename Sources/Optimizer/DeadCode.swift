@@ -37,93 +37,164 @@ extension Optimizer {
     }
 }
 
-/// The backward liveness walk of `eliminateDeadCode`, per basic block.
+/// The backward liveness walk of `eliminateDeadCode`.
+///
+/// Most blocks branch only forward (a Jcc's two exits, a skipped helper call): one backward
+/// walk over the ops then settles liveness, taking the globals live at a label from the walk
+/// that already passed it. A block with a backward branch (a REP loop) is cut into basic blocks
+/// whose liveness is iterated until it settles.
 struct DeadCodePass {
     let insts: UnsafeBufferPointer<Inst>
     let globalCount: Int
     let allGlobals: UInt64
     /// Globals live where the block leaves through goto_tb slot 0 and slot 1.
     let chainedExitLive: (UInt64, UInt64)
+    let labelCount: Int
+    let tempCount: Int
+    /// Locals whose value may flow past a label: kept wherever they are written.
     let crossing: UnsafeMutableBufferPointer<Bool>
-    /// Basic block b is insts[starts[b] ..< starts[b + 1]]; there are `count` of them.
-    let starts: UnsafeMutableBufferPointer<Int>
-    var count = 0
-    /// Per basic block: the basic blocks it may continue in (-1: none).
-    let successor0: UnsafeMutableBufferPointer<Int>
-    let successor1: UnsafeMutableBufferPointer<Int>
-    /// Globals live where a basic block leaves the translation block (0 when it does not).
-    let exitLive: UnsafeMutableBufferPointer<UInt64>
-    let liveIn: UnsafeMutableBufferPointer<UInt64>
-    /// Every branch goes forward: one backward sweep over the basic blocks settles liveness.
-    var forwardOnly = true
     let keep: UnsafeMutableBufferPointer<Bool>
-    /// A local is live in the walk of the current basic block when its stamp is the current one.
+    /// A local is live when its stamp is nonzero: the stamp of the region (the ops between two
+    /// labels) that reads it. Read again in an earlier region, or written in one, it may flow
+    /// through a label, and becomes crossing.
     let localStamp: UnsafeMutableBufferPointer<UInt32>
-    var stamp: UInt32 = 0
+    var stamp: UInt32 = 1
+    let arena: ScratchArena
 
     init(_ insts: UnsafeBufferPointer<Inst>, _ block: IRBlock, _ arena: ScratchArena) {
         self.insts = insts
+        self.arena = arena
         globalCount = block.globalCount
         precondition(globalCount <= 64, "global liveness is a 64-bit mask")
         allGlobals = globalCount == 64 ? ~0 : (1 << UInt64(globalCount)) - 1
         let pc: UInt64 = 1 << UInt64(block.layout.programCounter)
         chainedExitLive = (allGlobals & ~block.deadAtChainedExit.0 & ~pc, allGlobals & ~block.deadAtChainedExit.1 & ~pc)
-        crossing = arena.allocate(Bool.self, count: block.temps.count, repeating: false)
+        labelCount = block.labelCount
+        tempCount = block.temps.count
+        crossing = arena.allocate(Bool.self, count: tempCount, repeating: false)
         keep = arena.allocate(Bool.self, count: insts.count, repeating: true)
-        localStamp = arena.allocate(UInt32.self, count: block.temps.count, repeating: 0)
-        let most = insts.count + 1
-        starts = arena.allocate(Int.self, count: most + 1, repeating: 0)
-        successor0 = arena.allocate(Int.self, count: most, repeating: -1)
-        successor1 = arena.allocate(Int.self, count: most, repeating: -1)
-        exitLive = arena.allocate(UInt64.self, count: most, repeating: 0)
-        liveIn = arena.allocate(UInt64.self, count: most, repeating: 0)
-        findBasicBlocks(labelBlock: arena.allocate(Int.self, count: block.labelCount, repeating: -1),
-                        writtenIn: arena.allocate(Int32.self, count: block.temps.count, repeating: -1), block.temps)
+        localStamp = arena.allocate(UInt32.self, count: tempCount, repeating: 0)
     }
 
-    /// Cuts the ops into basic blocks and finds the locals whose value flows between basic
-    /// blocks (written in one, read in another, or written in several): the walk tracks locals
-    /// within one basic block, so these stay live.
-    mutating func findBasicBlocks(labelBlock: UnsafeMutableBufferPointer<Int>, writtenIn: UnsafeMutableBufferPointer<Int32>,
-                                  _ temps: [TempInfo]) {
-        count = 1
-        starts[0] = 0
-        let hasLabels = labelBlock.count > 0
+    mutating func solve() {
+        if !solveForwardOnly() {
+            keep.update(repeating: true)
+            crossing.update(repeating: false)
+            localStamp.update(repeating: 0)
+            solveByBasicBlocks()
+        }
+    }
+
+    /// The one backward walk; false (with `keep` partly filled) when a branch goes backward.
+    mutating func solveForwardOnly() -> Bool {
+        let liveAtLabel = arena.allocate(UInt64.self, count: labelCount, repeating: 0)
+        let seen = arena.allocate(Bool.self, count: labelCount, repeating: false)
+        var globals = allGlobals
+        var i = insts.count
+        while i > 0 {
+            i -= 1
+            let inst = insts[i]
+            switch inst.op {
+            case .setLabel:
+                liveAtLabel[Int(inst.imm)] = globals
+                seen[Int(inst.imm)] = true
+                stamp &+= 1
+                continue
+            case .br:
+                guard seen[Int(inst.imm)] else { return false }
+                globals = liveAtLabel[Int(inst.imm)]
+                continue
+            case .brcond:
+                guard seen[Int(inst.imm)] else { return false }
+                globals |= liveAtLabel[Int(inst.imm)]
+            case .gotoTB:
+                globals = inst.slot == 0 ? chainedExitLive.0 : chainedExitLive.1
+                continue
+            case .exitTB, .lookupAndGoto:
+                globals = allGlobals
+            default:
+                break
+            }
+            if !step(inst, &globals) { keep[i] = false }
+        }
+        return true
+    }
+
+    /// One op of a backward walk, from the globals live after it to those live before it;
+    /// false when the op is dead.
+    @inline(__always)
+    mutating func step(_ inst: Inst, _ globals: inout UInt64) -> Bool {
+        let info = inst.op.info
+        if !info.flags.contains(.sideEffects) {
+            var used = false
+            for o in 0..<info.outs where isLive(inst.output(o), globals) { used = true }
+            if !used { return false }
+        }
+        for o in 0..<info.outs { kill(inst.output(o), &globals) }
+        for a in 0..<info.ins { use(inst.input(a), &globals) }
+        // The state must be exact before an op that may fault or a helper that looks at it.
+        if info.flags.contains(.mayFault) {
+            globals = allGlobals
+        } else if inst.op == .call, !Helpers.flags(Int(inst.imm)).isDisjoint(with: [.readsState, .mayRaise]) {
+            globals = allGlobals
+        }
+        return true
+    }
+
+    func isLive(_ t: Temp, _ globals: UInt64) -> Bool {
+        if t.isNone { return false }
+        let i = Int(t.index)
+        if i < globalCount { return globals & (1 << UInt64(i)) != 0 }
+        return crossing[i] || localStamp[i] != 0
+    }
+
+    mutating func kill(_ t: Temp, _ globals: inout UInt64) {
+        if t.isNone { return }
+        let i = Int(t.index)
+        if i < globalCount {
+            globals &= ~(1 << UInt64(i))
+        } else if localStamp[i] == stamp {
+            localStamp[i] = 0
+        } else if localStamp[i] != 0 {
+            crossing[i] = true
+        }
+    }
+
+    mutating func use(_ t: Temp, _ globals: inout UInt64) {
+        if t.isNone { return }
+        let i = Int(t.index)
+        if i < globalCount {
+            globals |= 1 << UInt64(i)
+        } else {
+            if localStamp[i] != 0, localStamp[i] != stamp { crossing[i] = true }
+            localStamp[i] = stamp
+        }
+    }
+}
+
+/// The walk for blocks with a backward branch: liveness per basic block, iterated.
+extension DeadCodePass {
+    mutating func solveByBasicBlocks() {
+        let most = insts.count + 1
+        // Basic block b is insts[starts[b] ..< starts[b + 1]].
+        let starts = arena.allocate(Int.self, count: most + 1, repeating: 0)
+        // Per basic block: where it may continue (-1: nowhere), the globals live where it leaves
+        // the translation block (0 when it does not), those live at its start.
+        let successor0 = arena.allocate(Int.self, count: most, repeating: -1)
+        let successor1 = arena.allocate(Int.self, count: most, repeating: -1)
+        let exitLive = arena.allocate(UInt64.self, count: most, repeating: 0)
+        let liveIn = arena.allocate(UInt64.self, count: most, repeating: 0)
+        let labelBlock = arena.allocate(Int.self, count: labelCount, repeating: -1)
+        var count = 1
         for i in insts.indices {
             let inst = insts[i]
-            let info = inst.op.info
-            if (inst.op == .br || inst.op == .brcond) && labelBlock[Int(inst.imm)] >= 0 { forwardOnly = false }
             if inst.op == .setLabel {
                 if starts[count - 1] != i {
                     starts[count] = i
                     count += 1
                 }
                 labelBlock[Int(inst.imm)] = count - 1
-            }
-            // Without labels there are no crossing locals: control can continue past a
-            // basic-block end (an exit) only at a label, so what follows one is dead code.
-            guard hasLabels else {
-                if info.flags.contains(.basicBlockEnd), i + 1 < insts.count {
-                    starts[count] = i + 1
-                    count += 1
-                }
-                continue
-            }
-            let basicBlock = Int32(count - 1)
-            for a in 0..<info.ins {
-                let t = inst.input(a)
-                guard !t.isNone, Int(t.index) >= globalCount, writtenIn[Int(t.index)] != basicBlock,
-                      temps[Int(t.index)].kind == .local else { continue }
-                crossing[Int(t.index)] = true
-            }
-            for o in 0..<info.outs {
-                let d = inst.output(o)
-                guard !d.isNone, Int(d.index) >= globalCount else { continue }
-                let w = writtenIn[Int(d.index)]
-                if w >= 0, w != basicBlock { crossing[Int(d.index)] = true }
-                writtenIn[Int(d.index)] = basicBlock
-            }
-            if info.flags.contains(.basicBlockEnd), inst.op != .setLabel, i + 1 < insts.count {
+            } else if inst.op.info.flags.contains(.basicBlockEnd), i + 1 < insts.count {
                 starts[count] = i + 1
                 count += 1
             }
@@ -148,84 +219,54 @@ struct DeadCodePass {
                 exitLive[b] = next < 0 ? allGlobals : 0
             }
         }
-    }
-
-    mutating func solve() {
-        let count = self.count
-        if forwardOnly {
-            // Successors come later, so walking the basic blocks from the last one sees each
-            // successor's final liveness before its predecessors.
-            for b in stride(from: count - 1, through: 0, by: -1) { liveIn[b] = walk(b, liveOut(b), apply: true) }
-            return
+        func liveOut(_ b: Int) -> UInt64 {
+            var live = exitLive[b]
+            if successor0[b] >= 0 { live |= liveIn[successor0[b]] }
+            if successor1[b] >= 0 { live |= liveIn[successor1[b]] }
+            return live
+        }
+        // A local read anywhere but where it is written flows between basic blocks: the walk of
+        // one basic block keeps it live throughout.
+        let writtenIn = arena.allocate(Int32.self, count: tempCount, repeating: -1)
+        var b: Int32 = 0
+        for i in insts.indices {
+            if b + 1 < count, starts[Int(b) + 1] == i { b += 1 }
+            let inst = insts[i]
+            let info = inst.op.info
+            for a in 0..<info.ins {
+                let t = inst.input(a)
+                guard !t.isNone, Int(t.index) >= globalCount, writtenIn[Int(t.index)] != b else { continue }
+                crossing[Int(t.index)] = true
+            }
+            for o in 0..<info.outs {
+                let d = inst.output(o)
+                guard !d.isNone, Int(d.index) >= globalCount else { continue }
+                if writtenIn[Int(d.index)] >= 0, writtenIn[Int(d.index)] != b { crossing[Int(d.index)] = true }
+                writtenIn[Int(d.index)] = b
+            }
         }
         var changed = true
         while changed {
             changed = false
             for b in stride(from: count - 1, through: 0, by: -1) {
-                let live = walk(b, liveOut(b), apply: false)
+                let live = walk(starts[b]..<starts[b + 1], liveOut(b), apply: false)
                 if live != liveIn[b] {
                     liveIn[b] = live
                     changed = true
                 }
             }
         }
-        for b in 0..<count { _ = walk(b, liveOut(b), apply: true) }
+        for b in 0..<count { _ = walk(starts[b]..<starts[b + 1], liveOut(b), apply: true) }
     }
 
-    func liveOut(_ b: Int) -> UInt64 {
-        var live = exitLive[b]
-        let s0 = successor0[b], s1 = successor1[b]
-        if s0 >= 0 { live |= liveIn[s0] }
-        if s1 >= 0 { live |= liveIn[s1] }
-        return live
-    }
-
-    /// Walks basic block `b` backward from the globals live at its end; returns those live at
+    /// Walks one basic block backward from the globals live at its end; returns those live at
     /// its start. With `apply`, marks the ops it finds dead.
-    mutating func walk(_ b: Int, _ out: UInt64, apply: Bool) -> UInt64 {
+    mutating func walk(_ ops: Range<Int>, _ out: UInt64, apply: Bool) -> UInt64 {
         var globals = out
         stamp &+= 1
-        var i = starts[b + 1]
-        while i > starts[b] {
-            i -= 1
-            let inst = insts[i]
-            let info = inst.op.info
-            if !info.flags.contains(.sideEffects) {
-                var used = false
-                for o in 0..<info.outs where isLive(inst.output(o), globals) { used = true }
-                if !used {
-                    if apply { keep[i] = false }
-                    continue
-                }
-            }
-            for o in 0..<info.outs { kill(inst.output(o), &globals) }
-            for a in 0..<info.ins { use(inst.input(a), &globals) }
-            // The state must be exact before an op that may fault or a helper that looks at it.
-            if info.flags.contains(.mayFault) {
-                globals = allGlobals
-            } else if inst.op == .call, !Helpers.flags(Int(inst.imm)).isDisjoint(with: [.readsState, .mayRaise]) {
-                globals = allGlobals
-            }
+        for i in ops.reversed() {
+            if !step(insts[i], &globals), apply { keep[i] = false }
         }
         return globals
-    }
-
-    func isLive(_ t: Temp, _ globals: UInt64) -> Bool {
-        if t.isNone { return false }
-        let i = Int(t.index)
-        if i < globalCount { return globals & (1 << UInt64(i)) != 0 }
-        return crossing[i] || localStamp[i] == stamp
-    }
-
-    mutating func kill(_ t: Temp, _ globals: inout UInt64) {
-        if t.isNone { return }
-        let i = Int(t.index)
-        if i < globalCount { globals &= ~(1 << UInt64(i)) } else { localStamp[i] = 0 }
-    }
-
-    mutating func use(_ t: Temp, _ globals: inout UInt64) {
-        if t.isNone { return }
-        let i = Int(t.index)
-        if i < globalCount { globals |= 1 << UInt64(i) } else { localStamp[i] = stamp }
     }
 }
