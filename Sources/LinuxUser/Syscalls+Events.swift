@@ -25,7 +25,12 @@ extension LinuxProcess {
         if a[4] != 0, a[5] != 8 { throw .invalid }
         let mask: UInt64? = a[4] == 0 ? nil : try load(a[4], as: UInt64.self)
         let timeout = call == .epoll_pwait2 ? hostArgument(try optionalReading(a[3], 16)) : a.long(3)
-        return waitWithTemporaryMask(mask) { m in hostSyscall(call, a.long(0), events, Int(count), timeout, m, 8) }
+        return waitWithTemporaryMask(mask) { m, probe in
+            var zero = timespec()
+            return withUnsafeMutablePointer(to: &zero) {
+                hostSyscall(call, a.long(0), events, Int(count), probe ? (call == .epoll_pwait2 ? hostArgument($0) : 0) : timeout, m, 8)
+            }
+        }
     }
 
     /// signalfd and signalfd4: the host's signalfd for the same signals (see above), less

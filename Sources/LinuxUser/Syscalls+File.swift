@@ -159,12 +159,38 @@ extension LinuxProcess {
                                hostArgument(try optionalWriting(a[4], 16)))
         }
         let timeout = try optionalWriting(a[4], 16)
-        return waitWithTemporaryMask(try pselectMask(a[5])) { m in
+        return waitWithTemporaryMask(try pselectMask(a[5])) { m, probe in
             var argument = (UInt64(UInt(bitPattern: m)), UInt64(8))
-            return withUnsafeMutablePointer(to: &argument) {
-                hostSyscall(.pselect6, Int(n), hostArgument(read), hostArgument(write), hostArgument(except),
-                            hostArgument(timeout), m == 0 ? 0 : hostArgument($0))
+            guard probe else {
+                return withUnsafeMutablePointer(to: &argument) {
+                    hostSyscall(.pselect6, Int(n), hostArgument(read), hostArgument(write), hostArgument(except),
+                                hostArgument(timeout), m == 0 ? 0 : hostArgument($0))
+                }
             }
+            // A look without waiting, on copies: when nothing is ready (EINTR) Linux leaves
+            // the sets as they were.
+            var sets = [UInt8](repeating: 0, count: 3 * setBytes)
+            var zero = timespec()
+            let result = sets.withUnsafeMutableBytes { copies -> Int64 in
+                let copy = { (i: Int, set: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? in
+                    guard let set else { return nil }
+                    copies.baseAddress!.advanced(by: i * setBytes).copyMemory(from: set, byteCount: setBytes)
+                    return copies.baseAddress!.advanced(by: i * setBytes)
+                }
+                let (r, w, e) = (copy(0, read), copy(1, write), copy(2, except))
+                let found = withUnsafeMutablePointer(to: &argument) { mask in
+                    withUnsafeMutablePointer(to: &zero) {
+                        hostSyscall(.pselect6, Int(n), hostArgument(r), hostArgument(w), hostArgument(e), hostArgument($0), hostArgument(mask))
+                    }
+                }
+                if found > 0 {
+                    for (copy, set) in [(r, read), (w, write), (e, except)] {
+                        if let copy, let set { set.copyMemory(from: copy, byteCount: setBytes) }
+                    }
+                }
+                return found
+            }
+            return result
         }
     }
 
@@ -176,7 +202,13 @@ extension LinuxProcess {
         guard a[3] == 0 || a[4] == 8 else { throw .invalid }
         let timeout = try optionalWriting(a[2], 16)
         let mask: UInt64? = a[3] == 0 ? nil : try load(a[3], as: UInt64.self)
-        return waitWithTemporaryMask(mask) { m in hostSyscall(.ppoll, hostArgument(fds), count, hostArgument(timeout), m, 8) }
+        return waitWithTemporaryMask(mask) { m, probe in
+            // A look without waiting writes each revents as Linux's interrupted ppoll does.
+            var zero = timespec()
+            return withUnsafeMutablePointer(to: &zero) {
+                hostSyscall(.ppoll, hostArgument(fds), count, probe ? hostArgument($0) : hostArgument(timeout), m, 8)
+            }
+        }
     }
 
     /// pselect6's sixth argument: a pointer to {const sigset_t *, size_t}, the mask the call

@@ -54,7 +54,8 @@ extension LinuxProcess {
     /// signal that runs a handler. The host installs the mask and waits in one call: a guest
     /// mask set on the host first would let a pending signal in before the wait began.
     func sysSuspend(mask: UInt64?) throws(Errno) -> Int64 {
-        waitWithTemporaryMask(mask ?? signals.blocked) { m in hostSyscall(.rt_sigsuspend, m, 8) }
+        // Nothing to look at first: a signal Mimic holds ends the wait at once.
+        waitWithTemporaryMask(mask ?? signals.blocked) { m, probe in probe ? 0 : hostSyscall(.rt_sigsuspend, m, 8) }
     }
 
     /// ppoll, pselect6, epoll_pwait and epoll_pwait2 wait with a temporary mask (nil: the
@@ -62,19 +63,19 @@ extension LinuxProcess {
     /// stays installed until delivery, so the handler runs with it and its frame saves the
     /// caller's mask (restored by rt_sigreturn, or at once when no handler runs); when the
     /// call returns otherwise the caller's mask is back, and a signal only the temporary mask
-    /// let through stays pending, as on Linux. `wait` gets the host mask's address.
-    func waitWithTemporaryMask(_ mask: UInt64?, _ wait: (Int) -> Int64) -> Int64 {
-        guard let mask else { return wait(0) }
+    /// let through stays pending, as on Linux. `wait` gets the host mask's address, and
+    /// `probe` true when it must not block: Mimic holds a signal (not pending on the host)
+    /// that the mask lets through. Linux looks at the descriptors before it looks for
+    /// signals, so a descriptor already ready still wins then (the call reports it, and the
+    /// signal waits for the caller's own mask); only a probe that finds nothing is EINTR.
+    func waitWithTemporaryMask(_ mask: UInt64?, _ wait: (_ hostMask: Int, _ probe: Bool) -> Int64) -> Int64 {
+        guard let mask else { return wait(0, false) }
         let temporary = mask & ~SignalState.unblockable
         collectHostSignals()
-        let result: Int64
-        if signals.pending & ~temporary != 0 {
-            // A signal Mimic holds (not pending on the host) that the mask lets through.
-            result = -Int64(EINTR)
-        } else {
-            var host = SignalState.hostMask(temporary)
-            result = withUnsafeMutablePointer(to: &host) { wait(hostArgument($0)) }
-        }
+        let held = signals.pending & ~temporary != 0
+        var host = SignalState.hostMask(temporary)
+        var result = withUnsafeMutablePointer(to: &host) { wait(hostArgument($0), held) }
+        if held, result == 0 { result = -Int64(EINTR) }
         if result == -Int64(EINTR) {
             signals.maskBeforeSuspend = signals.blocked
             setBlockedSignals(temporary)
