@@ -15,6 +15,11 @@ extension LinuxProcess {
         /// Memory by address: the host's files would read Mimic's memory at the guest's
         /// addresses, so they are refused rather than wrong.
         case mem, pagemap
+        /// /proc/cpuinfo, the system's (ProcCPUInfo.swift).
+        case cpuinfo
+
+        /// Whether the file describes a process (/proc/PID/FILE) rather than the system.
+        var describesProcess: Bool { self != .cpuinfo }
     }
 
     /// A generated file and what it describes: `path` names the same file on the host (the
@@ -51,9 +56,10 @@ extension LinuxProcess {
     func procFile(_ path: String) -> ProcFileRequest? {
         guard path.hasPrefix("/proc/") else { return nil }
         let parts = path.split(separator: "/")
-        guard parts.count == 3 || parts.count == 5, let file = ProcFile(rawValue: String(parts.last!)) else { return nil }
-        let me = getpid()
         let normalized = "/" + parts.joined(separator: "/")
+        if parts.count == 2, parts[1] == "cpuinfo" { return ProcFileRequest(file: .cpuinfo, path: normalized) }
+        guard parts.count == 3 || parts.count == 5, let file = ProcFile(rawValue: String(parts.last!)), file.describesProcess else { return nil }
+        let me = getpid()
         if parts.count == 3 {
             if parts[1] == "thread-self" {
                 return ProcFileRequest(file: file, path: normalized, thread: Int32(truncatingIfNeeded: hostSyscall(.gettid)))
@@ -116,6 +122,8 @@ extension LinuxProcess {
             return try procSmapsRollup()
         case .mem, .pagemap:
             throw Errno(EACCES)
+        case .cpuinfo:
+            return try LinuxProcess.procCPUInfo()
         }
     }
 

@@ -38,6 +38,26 @@ final class SyscallSurfaceTests: XCTestCase {
     func testPrctlAndMembarrier() throws { try SurfaceCheck.compare("prctl") }
     func testSysVSharedMemorySemaphoresQueues() throws { try SurfaceCheck.compare("sysv_ipc") }
     func testProcSelfStatStatusSmaps() throws { try SurfaceCheck.compare("procstat", arguments: ["one", "two words", ""]) }
+    func testProcCPUInfoIsTheGuestCPUIDs() throws { try SurfaceCheck.compare("cpuinfo") }
+
+    /// The flags the guest reads are not the host's: a feature the host's CPU has and Mimic's
+    /// CPUID does not report (AVX: Mimic does not translate VEX code) is absent under Mimic.
+    func testProcCPUInfoLacksHostOnlyFeatures() throws {
+        guard let cat = CorpusFiles.tool("cat") else { throw XCTSkip("cat missing") }
+        let hostFlags = try String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8).split(separator: "\n")
+            .first { $0.hasPrefix("flags") }.map { $0.split(separator: " ").map(String.init) } ?? []
+        guard hostFlags.contains("avx") else { throw XCTSkip("the host CPU has no AVX") }
+        var invocation = SurfaceCheck.invocation()
+        invocation.arguments = ["/proc/cpuinfo"]
+        for accel in SurfaceCheck.accels {
+            let outcome = try CorpusMimic.run(cat, accel: accel, invocation)
+            let guestFlags = outcome.stdoutText.split(separator: "\n").first { $0.hasPrefix("flags") }.map { $0.split(separator: " ").map(String.init) } ?? []
+            XCTAssertTrue(guestFlags.contains("sse2") && guestFlags.contains("cx16") && guestFlags.contains("lm"), "\(accel): \(guestFlags)")
+            XCTAssertFalse(guestFlags.contains("avx") || guestFlags.contains("avx2") || guestFlags.contains("vmx"), "\(accel): \(guestFlags)")
+            XCTAssertFalse(outcome.stdoutText.contains("vmx flags"), accel)
+            XCTAssertTrue(outcome.stdoutText.contains("model name\t: Mimic"), "\(accel): \(outcome.stdoutText.prefix(400))")
+        }
+    }
 
     /// What Linux allows and Mimic refuses, as a kernel built without the feature would:
     /// seccomp (no filter can be put on the guest's calls), PR_SET_MM and PR_SET_VMA (the
