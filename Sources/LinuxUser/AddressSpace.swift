@@ -58,6 +58,12 @@ public final class AddressSpace {
     /// The program break: the heap is [brkStart, brk) rounded up to pages.
     public internal(set) var brkStart: UInt64 = 0
     public internal(set) var brk: UInt64 = 0
+    /// The most the mappings have added up to (VmPeak), since the program started or forked.
+    public private(set) var peakMappedBytes: UInt64 = 0
+    /// The most resident memory seen before pages were released (VmHWM's record; see
+    /// `LinuxProcess.willRelease`), and what was released since it was last measured.
+    var residentPeakBytes: UInt64 = 0
+    var releasedResidentBytes: UInt64 = 0
 
     public init(size: Int = AddressSpace.defaultSize, stackSize: UInt64 = 8 << 20) throws {
         memory = try GuestMemory(reserving: size)
@@ -157,6 +163,33 @@ public final class AddressSpace {
             mappings.remove(at: at)
             at -= 1
         }
+        // Only a new record makes the total grow.
+        peakMappedBytes = max(peakMappedBytes, mappedBytes)
+    }
+
+    /// The size of every mapping together (VmSize).
+    public var mappedBytes: UInt64 { mappings.reduce(0) { $0 + ($1.end - $1.start) } }
+
+    /// The peaks start again from what is mapped now (a forked child's, as Linux's fork has it).
+    func restartPeaks() {
+        peakMappedBytes = mappedBytes
+        residentPeakBytes = 0
+        releasedResidentBytes = 0
+    }
+
+    /// How much of [start, end) is in memory (mincore over its mapped parts): for private
+    /// anonymous memory exactly its resident pages; for a file, its pages in the page cache.
+    func residentBytes(_ start: UInt64, _ end: UInt64) -> UInt64 {
+        var resident: UInt64 = 0
+        var vector = [UInt8]()
+        for m in mappings where m.end > start && m.start < end {
+            let from = max(start, m.start), to = min(end, m.end)
+            let pages = Int((to - from) / AddressSpace.pageSize)
+            if vector.count < pages { vector = [UInt8](repeating: 0, count: pages) }
+            guard mincore(host(from), Int(to - from), &vector) == 0 else { continue }
+            resident += UInt64(vector[0..<pages].reduce(0) { $0 + Int($1 & 1) }) * AddressSpace.pageSize
+        }
+        return resident
     }
 
     /// Whether `b` starts where `a` ends and is the same kind of memory.

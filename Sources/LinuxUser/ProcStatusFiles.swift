@@ -9,7 +9,7 @@ import Glibc
 /// program's); what Linux takes from the memory map (code, data, stack, brk, argument and
 /// environment bounds, sizes and resident pages by kind, smaps' entries) and from the signal
 /// state (whose dispositions and masks Mimic keeps for the guest) is replaced by the guest's.
-/// The peaks (VmPeak, VmHWM) stay the host's: Mimic does not follow the guest's over time.
+/// The peaks (VmPeak, VmHWM) are the guest's too (see `willRelease`).
 extension LinuxProcess {
     // MARK: stat
 
@@ -65,6 +65,8 @@ extension LinuxProcess {
         for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
             let name = line.prefix { $0 != ":" }
             switch name {
+            case "VmPeak": lines.append("VmPeak:\t" + kilobytes(max(memory.peakMappedBytes, memory.mappedBytes)))
+            case "VmHWM": lines.append("VmHWM:\t" + kilobytes(max(memory.residentPeakBytes, usage.residentBytes)))
             case "VmSize": lines.append("VmSize:\t" + kilobytes(memory.mappedBytes))
             case "VmExe": lines.append("VmExe:\t" + kilobytes(memory.codePageBytes))
             case "VmRSS": lines.append("VmRSS:\t" + kilobytes(usage.residentBytes))
@@ -283,10 +285,11 @@ extension LinuxProcess {
     /// The memory-map figures Linux keeps for a process (mm_struct), for the guest: code and
     /// data bounds as binfmt_elf records them at execve (code from the executable PT_LOAD
     /// segments; data from the start of the last segment to the end of the highest file
-    /// contents), the brk start, and the mapped size.
+    /// contents), the brk start, the mapped size, and the peaks.
     struct MemoryMapFacts {
         var startCode: UInt64 = 0, endCode: UInt64 = 0, startData: UInt64 = 0, endData: UInt64 = 0
         var startBrk: UInt64 = 0, mappedBytes: UInt64 = 0
+        var peakMappedBytes: UInt64 = 0, residentPeakBytes: UInt64 = 0
 
         /// The code's whole pages, as Linux counts them for VmExe and statm.
         var codePageBytes: UInt64 {
@@ -296,7 +299,8 @@ extension LinuxProcess {
 
     func memoryMapFacts() -> MemoryMapFacts {
         group.addressSpaceLock.withLock {
-            var facts = MemoryMapFacts(startBrk: space.brkStart, mappedBytes: space.mappings.reduce(0) { $0 + ($1.end - $1.start) })
+            var facts = MemoryMapFacts(startBrk: space.brkStart, mappedBytes: space.mappedBytes, peakMappedBytes: space.peakMappedBytes,
+                                       residentPeakBytes: space.residentPeakBytes)
             // The program headers as loaded (AT_PHDR): Elf64_Phdr, 56 bytes each.
             let size = 56, count = image.programHeaderCount, at = image.programHeaders
             guard at != 0, count > 0, space.memory.isAccessible(at, size * count, write: false) else { return facts }

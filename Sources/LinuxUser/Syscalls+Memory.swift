@@ -37,6 +37,7 @@ extension LinuxProcess {
             // Fresh read-write pages; the record merges with the heap before them.
             space.mapAnonymous(GuestMapping(start: oldEnd, end: newEnd, access: [.read, .write], name: "[heap]"))
         } else if newEnd < oldEnd {
+            willRelease(newEnd, oldEnd)
             space.unmap(newEnd, oldEnd)
         }
         space.brk = requested
@@ -61,6 +62,7 @@ extension LinuxProcess {
         } else {
             address = try chooseAddress(hint: hint, length: rounded, low: flags & LinuxProcess.map32Bit != 0)
         }
+        if fixed { willRelease(address, address + rounded) }
         let access = LinuxProcess.pageAccess(fromProtection: prot)
         if anonymous && !shared {
             space.mapAnonymous(GuestMapping(start: address, end: address + rounded, access: access))
@@ -93,6 +95,7 @@ extension LinuxProcess {
         let start = a[0]
         guard start & (AddressSpace.pageSize - 1) == 0, a[1] != 0, let end = AddressSpace.pageUp(start &+ a[1]),
               end > start, end <= space.size else { throw .invalid }
+        willRelease(start, end)
         space.unmap(start, end)
         return 0
     }
@@ -120,12 +123,15 @@ extension LinuxProcess {
         if flags & LinuxProcess.mremapFixed != 0 {
             guard requested & (AddressSpace.pageSize - 1) == 0, requested <= space.size - newLength, requested >= AddressSpace.pageSize,
                   requested + newLength <= old || requested >= old + oldLength else { throw .invalid }
+            willRelease(requested, requested + newLength)
+            if oldLength > newLength { willRelease(old + newLength, old + oldLength) }
             space.unmap(requested, requested + newLength)
             guard space.move(old, min(oldLength, newLength), to: requested, newLength) else { throw Errno(ENOMEM) }
             if oldLength > newLength { space.unmap(old + newLength, old + oldLength) }
             return Int64(requested)
         }
         if newLength <= oldLength {
+            willRelease(old + newLength, old + oldLength)
             space.unmap(old + newLength, old + oldLength)
             return Int64(old)
         }
@@ -147,6 +153,7 @@ extension LinuxProcess {
         guard end <= space.size, space.isFullyMapped(start, end) else { throw Errno(ENOMEM) }
         switch a.int(2) {
         case 4, 8:  // MADV_DONTNEED, MADV_FREE: private pages read as zeros (or the file) again
+            willRelease(start, end)
             space.releaseCode(start, end)
             return hostSyscall(.madvise, hostArgument(space.host(start)), Int(end - start), 4)
         default:

@@ -34,6 +34,7 @@ extension LinuxProcess {
         if pid == 0 {
             space.memory.lock.reinitializeInForkedChild()
             group.addressSpaceLock.reinitializeInForkedChild()
+            space.restartPeaks()
         } else {
             space.memory.lock.unlock()
             group.addressSpaceLock.unlock()

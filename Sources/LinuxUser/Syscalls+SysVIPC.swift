@@ -84,6 +84,7 @@ extension LinuxProcess {
               next.offset == last.offset + (last.end - last.start) {
             last = next
         }
+        willRelease(first.start, last.end)
         space.unmap(first.start, last.end)
         return 0
     }

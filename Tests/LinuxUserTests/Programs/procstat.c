@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 extern char **environ;
@@ -215,6 +216,38 @@ static void checkRollupAndStatm(void) {
            vmStk == stack / 1024, data * 4 == vmData + vmStk);
 }
 
+/// status's peaks against its sizes: a 256 MiB mapping with 64 MiB of it touched raises
+/// VmPeak to the size then and VmHWM to the resident size then; both stay after the unmap.
+static void checkPeaks(void) {
+    char value[64];
+    struct { unsigned long size, rss, peak, hwm; } before, mapped, after, *now[] = {&before, &mapped, &after};
+    const size_t length = 256UL << 20, touched = 64UL << 20;
+    char *p = NULL;
+    for (int i = 0; i < 3; i++) {
+        if (i == 1) {
+            p = mmap(NULL, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+            check(p != MAP_FAILED, "mmap 256 MiB");
+            memset(p, 1, touched);
+        }
+        if (i == 2) munmap(p, length);
+        slurp("/proc/self/status", status, sizeof status);
+        now[i]->size = strtoul(statusValue(status, "VmSize", value, sizeof value), NULL, 10);
+        now[i]->rss = strtoul(statusValue(status, "VmRSS", value, sizeof value), NULL, 10);
+        now[i]->peak = strtoul(statusValue(status, "VmPeak", value, sizeof value), NULL, 10);
+        now[i]->hwm = strtoul(statusValue(status, "VmHWM", value, sizeof value), NULL, 10);
+    }
+    // Other pages come and go meanwhile (stdio, the stack): a little slack on resident sizes.
+    const unsigned long slack = 2048;
+    printf("peaks: VmPeak >= VmSize %d, VmHWM >= VmRSS %d, mapped: VmSize grew by the mapping %d, VmPeak is VmSize %d, "
+           "VmRSS grew by the touched part %d\n", before.peak >= before.size, before.hwm >= before.rss,
+           mapped.size - before.size == length / 1024, mapped.peak == mapped.size,
+           mapped.rss + slack >= before.rss + touched / 1024 && mapped.rss <= before.rss + touched / 1024 + slack);
+    printf("peaks after the unmap: VmSize back %d, VmPeak kept %d, VmRSS back %d, VmHWM kept the touched part %d, "
+           "VmHWM is VmRSS before the unmap %d, VmHWM within VmPeak %d\n", after.size == before.size, after.peak == mapped.peak,
+           after.rss <= before.rss + slack, after.hwm >= after.rss + touched / 1024 - slack,
+           after.hwm + slack >= mapped.rss && after.hwm <= mapped.rss + slack, after.hwm <= after.peak);
+}
+
 static void *threadBody(void *argument) {
     (void)argument;
     pthread_setname_np(pthread_self(), "helper");
@@ -346,5 +379,6 @@ int main(int argc, char **argv) {
     checkRollupAndStatm();
     slurp("/proc/thread-self/smaps", smaps, sizeof smaps);
     printf("thread-self/smaps starts with the first mapping %d\n", strncmp(smaps, maps, strcspn(maps, "\n")) == 0);
+    checkPeaks();
     return 0;
 }
