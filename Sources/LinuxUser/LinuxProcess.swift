@@ -45,10 +45,12 @@ public final class LinuxProcess {
     public var beforeExit: ((_ status: Int32) -> Void)?
 
     /// Loads `program` and prepares its first instruction; nothing runs yet.
-    /// `arguments[0]` is what the program sees as argv[0].
-    public init(program: String, arguments: [String], environment: [String], options: RunOptions) throws(LoadError) {
+    /// `arguments[0]` is what the program sees as argv[0]. A script runs through its `#!`
+    /// interpreter as execve runs it (ScriptInterpreter.swift), named after the script.
+    public init(program: String, arguments givenArguments: [String], environment: [String], options: RunOptions) throws(LoadError) {
         self.options = options
-        let path = try LinuxProcess.locate(program)
+        let script = try LinuxProcess.locate(program)
+        let (path, arguments) = try ScriptInterpreter.resolve(script, arguments: givenArguments, sysroot: options.sysroot)
         let elf = try ProgramLoader.read(path: path)
         programPath = LinuxProcess.absolute(path)
         do {

@@ -77,37 +77,21 @@ extension LinuxProcess {
 
     /// Checks the program as the kernel would (errors come back to the guest), then replaces
     /// this process: an x86-64 ELF (or a script whose interpreter is one) runs under a new
-    /// `mimic run` with the same options; anything else is the host's to execute.
+    /// `mimic run` with the same options; anything else is the host's to execute. A script
+    /// goes to the new `mimic run` as itself: it runs the interpreter as execve does and
+    /// names the process after the script.
     func execute(path: String, arguments: [String], environment: [String], depth: Int) throws(Errno) -> Int64 {
-        guard depth < 5 else { throw Errno(ELOOP) }
-        guard !path.isEmpty else { throw Errno(ENOENT) }
-        let host = path == "/proc/self/exe" || path == "/proc/\(getpid())/exe" ? programPath : LinuxProcess.hostPath(path, sysroot: options.sysroot)
-        var st = stat()
-        guard stat(host, &st) == 0 else { throw Errno(errno) }
-        guard st.st_mode & S_IFMT == S_IFREG else { throw Errno(EACCES) }
-        guard Glibc.access(host, X_OK) == 0 else { throw Errno(errno) }
-        let fd = open(host, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw Errno(errno) }
-        var header = [UInt8](repeating: 0, count: 256)
-        let n = read(fd, &header, header.count)
-        close(fd)
-        guard n >= 0 else { throw Errno(errno) }
-        header = Array(header.prefix(n))
-
-        if header.starts(with: [0x23, 0x21]) {  // "#!"
-            let line = header.dropFirst(2).prefix { $0 != 0x0A }
-            let words = String(decoding: line, as: UTF8.self).split(maxSplits: 1, whereSeparator: { $0 == " " || $0 == "\t" })
-            guard let interpreter = words.first else { throw Errno(ENOEXEC) }
-            var script = [String(interpreter)]
-            if words.count > 1 { script.append(words[1].trimmingTrailingBlanks()) }
-            script.append(path)
-            return try execute(path: String(interpreter), arguments: script + arguments.dropFirst(), environment: environment, depth: depth + 1)
+        let (host, header) = try executableHeader(path, depth: depth)
+        if let (interpreter, argument) = ScriptInterpreter.parse(header) {
+            guard !interpreter.isEmpty else { throw Errno(ENOEXEC) }
+            guard try runsUnderMimic(interpreter, depth: depth + 1) else {
+                let script = [interpreter] + (argument.map { [$0] } ?? []) + [path] + arguments.dropFirst()
+                return try execute(path: interpreter, arguments: script, environment: environment, depth: depth + 1)
+            }
         }
-        let isGuestProgram = header.count >= 20 && header.starts(with: [0x7F, 0x45, 0x4C, 0x46]) && header[4] == 2
-            && UInt16(header[18]) | UInt16(header[19]) << 8 == 62
         let program: String
         var argv: [String]
-        if isGuestProgram {
+        if ScriptInterpreter.parse(header) != nil || LinuxProcess.isGuestProgram(header) {
             program = "/proc/self/exe"
             argv = ["mimic", "run"] + options.forwardedOptions + ["--argv0", arguments.first ?? "", "--", host] + arguments.dropFirst()
         } else {
@@ -123,6 +107,39 @@ extension LinuxProcess {
         Log.sink.flush()  // the -D file's buffered lines; the new program appends after them
         Glibc.execve(program, cArguments, cEnvironment)
         throw Errno(errno)
+    }
+
+    /// The host path of the program the guest asks to run and its first bytes, after the
+    /// kernel's checks: it exists, is a regular file, may be executed and read.
+    func executableHeader(_ path: String, depth: Int) throws(Errno) -> (host: String, header: [UInt8]) {
+        guard depth <= ScriptInterpreter.nesting else { throw Errno(ELOOP) }
+        guard !path.isEmpty else { throw Errno(ENOENT) }
+        let host = path == "/proc/self/exe" || path == "/proc/\(getpid())/exe" ? programPath : LinuxProcess.hostPath(path, sysroot: options.sysroot)
+        var st = stat()
+        guard stat(host, &st) == 0 else { throw Errno(errno) }
+        guard st.st_mode & S_IFMT == S_IFREG else { throw Errno(EACCES) }
+        guard Glibc.access(host, X_OK) == 0 else { throw Errno(errno) }
+        let fd = open(host, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw Errno(errno) }
+        var header = [UInt8](repeating: 0, count: ScriptInterpreter.headerBytes)
+        let n = read(fd, &header, header.count)
+        close(fd)
+        guard n >= 0 else { throw Errno(errno) }
+        return (host, Array(header.prefix(n)))
+    }
+
+    /// Whether the program at `path` (a script's interpreter) is an x86-64 ELF, or a script
+    /// whose interpreter is one; errors as execve gives them.
+    func runsUnderMimic(_ path: String, depth: Int) throws(Errno) -> Bool {
+        let header = try executableHeader(path, depth: depth).header
+        guard let (interpreter, _) = ScriptInterpreter.parse(header) else { return LinuxProcess.isGuestProgram(header) }
+        guard !interpreter.isEmpty else { throw Errno(ENOEXEC) }
+        return try runsUnderMimic(interpreter, depth: depth + 1)
+    }
+
+    static func isGuestProgram(_ header: [UInt8]) -> Bool {
+        header.count >= 20 && header.starts(with: [0x7F, 0x45, 0x4C, 0x46]) && header[4] == 2
+            && UInt16(header[18]) | UInt16(header[19]) << 8 == 62
     }
 
     func sysArchPrctl(_ a: SyscallArguments) throws(Errno) -> Int64 {

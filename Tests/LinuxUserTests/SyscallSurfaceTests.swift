@@ -59,6 +59,28 @@ final class SyscallSurfaceTests: XCTestCase {
         }
     }
 
+    /// A script runs through its #! interpreter (with its one optional argument) named after
+    /// the script, as execve names it: /proc/self/comm, PR_GET_NAME and status's Name show the
+    /// script's name (its first 15 bytes), /proc/self/exe the interpreter, AT_EXECFN the
+    /// script. Run by `mimic run` itself, by a guest's execve, and as a script whose
+    /// interpreter is a script.
+    func testScriptIsNamedAfterItself() throws {
+        for linkage in SurfaceCheck.Linkage.allCases {
+            let interpreter = try SurfaceCheck.build("script_comm", linkage)
+            let directory = try CorpusFiles.makeDirectory("scripts")
+            let script = directory.appendingPathComponent("my-long-script-name.sh").path
+            let outer = directory.appendingPathComponent("outer-script").path
+            try Data("#!\(interpreter)  one arg  \nignored\n".utf8).write(to: URL(fileURLWithPath: script))
+            try Data("#!\(script)\n".utf8).write(to: URL(fileURLWithPath: outer))
+            for file in [script, outer] { try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: file) }
+            for (program, arguments) in [(script, ["x", "two words"]), (interpreter, ["exec", script, "z"]), (outer, ["y"])] {
+                try SurfaceCheck.compareCommand(program, arguments: arguments)
+            }
+            let outcome = try CorpusMimic.run(script, accel: "tcg", SurfaceCheck.invocation())
+            XCTAssertTrue(outcome.stdoutText.hasPrefix("comm my-long-script-\nPR_GET_NAME my-long-script-\n"), "\(linkage): \(outcome.stdoutText)")
+        }
+    }
+
     /// What Linux allows and Mimic refuses, as a kernel built without the feature would:
     /// seccomp (no filter can be put on the guest's calls), PR_SET_MM and PR_SET_VMA (the
     /// memory map is Mimic's), a faulting RDTSC and syscall user dispatch (Mimic executes the
