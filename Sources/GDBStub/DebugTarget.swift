@@ -33,6 +33,10 @@ public protocol DebugTarget: AnyObject {
     /// A Linux process's auxiliary vector (as /proc/PID/auxv has it), from which gdb learns
     /// where a position-independent program and its interpreter were loaded; nil by default.
     var auxiliaryVector: [UInt8]? { get }
+    /// How far from its link-time addresses the program was loaded (a position-independent
+    /// program's load bias), which `qOffsets` gives gdb so the program's symbols are where
+    /// it runs; nil (the default) when it runs where it was linked.
+    var loadOffset: UInt64? { get }
 }
 
 /// What gdb asks each thread to do when it resumes the guest (`vCont`).
@@ -62,9 +66,11 @@ public struct ResumeActions: Equatable, Sendable {
     }
 }
 
-/// A target with one thread, 1, and no auxiliary vector.
+/// A target with one thread, 1, no auxiliary vector, loaded where it was linked.
 extension DebugTarget {
     public var auxiliaryVector: [UInt8]? { nil }
+
+    public var loadOffset: UInt64? { nil }
 
     public var threadIDs: [Int] { [1] }
 

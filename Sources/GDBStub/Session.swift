@@ -130,6 +130,12 @@ struct Session {
         case "qfThreadInfo": return reply("m" + target.threadIDs.map(Self.id).joined(separator: ","))
         case "qsThreadInfo": return reply("l")
         case "qSymbol::": return reply("OK")
+        // gdb moves the program's sections by these (only a program loaded elsewhere than
+        // linked has any); it asks before it reads symbols' addresses.
+        case "qOffsets":
+            guard let offset = target.loadOffset else { return .reply([]) }
+            let hex = String(offset, radix: 16)
+            return reply("Text=\(hex);Data=\(hex);Bss=\(hex)")
         default: return .reply([])
         }
     }

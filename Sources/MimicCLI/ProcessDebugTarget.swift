@@ -67,6 +67,8 @@ final class ProcessDebugTarget: DebugTarget, GuestThreadRunner {
     private let memoryEngine: Engine
 
     let auxiliaryVector: [UInt8]?
+    /// A position-independent program's load bias.
+    let loadOffset: UInt64?
     /// The debugged process (a thread that forks goes on in a child, which gdb does not see).
     private let pid = getpid()
 
@@ -77,6 +79,7 @@ final class ProcessDebugTarget: DebugTarget, GuestThreadRunner {
         for (type, value) in mainThread.initialStack.auxiliaryVector.entries { words += [type.rawValue, value] }
         words += [AuxType.null.rawValue, 0]
         auxiliaryVector = words.withUnsafeBytes { Array($0) }
+        loadOffset = mainThread.image.bias == 0 ? nil : mainThread.image.bias
     }
 
     // MARK: DebugTarget

@@ -87,9 +87,10 @@ final class Client {
     }
 }
 
-final class GDBServerTests: XCTestCase {
-    /// Serves `target` on a background thread; returns the client and a way to wait for the end.
-    func start(_ target: FakeTarget) throws -> (Client, () -> GDBServer.Ending?) {
+extension XCTestCase {
+    /// Serves `target` on a background thread; returns a connected client and a way to wait
+    /// for the session's end (nil after 10 seconds).
+    func serve(_ target: DebugTarget) throws -> (Client, () -> GDBServer.Ending?) {
         let server = try GDBServer(port: 0)
         let ended = DispatchSemaphore(value: 0)
         nonisolated(unsafe) var ending: GDBServer.Ending?
@@ -101,13 +102,15 @@ final class GDBServerTests: XCTestCase {
         let client = try Client(port: server.port)
         return (client, { ended.wait(timeout: .now() + 10) == .success ? ending : nil })
     }
+}
 
+final class GDBServerTests: XCTestCase {
     func testQueriesRegistersAndMemory() throws {
         let target = FakeTarget()
         target.registers.gpr[0] = 0x1122_3344_5566_7788  // rax
         target.registers.gpr[3] = 0xAB                   // rbx
         target.registers.rip = 0x10
-        let (client, end) = try start(target)
+        let (client, end) = try serve(target)
         XCTAssertEqual(client.ask("qSupported:multiprocess+;swbreak+;hwbreak+")?.contains("qXfer:features:read+"), true)
         XCTAssertEqual(client.ask("?"), "T05thread:1;")
         // The target description, read in pieces as gdb does.
@@ -139,7 +142,7 @@ final class GDBServerTests: XCTestCase {
     func testBreakpointStepContinueAndExit() throws {
         let target = FakeTarget()
         target.exitAt = 0x40
-        let (client, end) = try start(target)
+        let (client, end) = try serve(target)
         XCTAssertEqual(client.ask("QStartNoAckMode"), "OK")
         XCTAssertEqual(client.ask("Z0,20,1"), "OK")
         XCTAssertEqual(client.ask("Z1,30,1"), "OK")
@@ -158,7 +161,7 @@ final class GDBServerTests: XCTestCase {
     func testCtrlCInterruptsARunningGuest() throws {
         let target = FakeTarget()
         target.exitAt = .max
-        let (client, end) = try start(target)
+        let (client, end) = try serve(target)
         client.sendPacket("c")
         Thread.sleep(forTimeInterval: 0.05)
         client.sendRaw([0x03])
@@ -169,7 +172,7 @@ final class GDBServerTests: XCTestCase {
 
     func testADisconnectedDebuggerEndsTheSession() throws {
         let target = FakeTarget()
-        var (client, end): (Client?, () -> GDBServer.Ending?) = try start(target)
+        var (client, end): (Client?, () -> GDBServer.Ending?) = try serve(target)
         XCTAssertEqual(client?.ask("?"), "T05thread:1;")
         client = nil  // closes the connection
         XCTAssertEqual(end(), .disconnected)

@@ -9,6 +9,7 @@ final class FakeThreadedTarget: DebugTarget {
     var resumes: [ResumeActions] = []
     var nextStop: (stop: DebugStop, thread: Int) = (.breakpoint, 0x2a)
     var auxiliaryVector: [UInt8]? = Array("AUXVBYTES!".utf8)
+    var loadOffset: UInt64? = 0x55_5555_4000
 
     var threadIDs: [Int] { registers.keys.sorted(by: >) }
     func readRegisters(thread: Int) -> DebugRegisters? { registers[thread] }
@@ -35,28 +36,16 @@ final class FakeThreadedTarget: DebugTarget {
 
 /// The thread packets as gdb uses them with a Linux gdbserver (all-stop).
 final class GDBThreadTests: XCTestCase {
-    func start(_ target: DebugTarget) throws -> (Client, () -> GDBServer.Ending?) {
-        let server = try GDBServer(port: 0)
-        let ended = DispatchSemaphore(value: 0)
-        nonisolated(unsafe) var ending: GDBServer.Ending?
-        Thread.detachNewThread {
-            try? server.waitForDebugger()
-            ending = server.serve(target)
-            ended.signal()
-        }
-        let client = try Client(port: server.port)
-        return (client, { ended.wait(timeout: .now() + 10) == .success ? ending : nil })
-    }
-
     func testThreadListSelectionAndPerThreadRegisters() throws {
         let target = FakeThreadedTarget()
         target.registers[0x100]!.rip = 0x1000
         target.registers[0x2a]!.rip = 0x2000
         target.registers[0x2a]!.gpr[0] = 7
-        let (client, end) = try start(target)
+        let (client, end) = try serve(target)
         XCTAssertEqual(client.ask("qSupported")?.contains(";qXfer:auxv:read+"), true)
         XCTAssertEqual(client.ask("qXfer:auxv:read::0,4"), "mAUXV")
         XCTAssertEqual(client.ask("qXfer:auxv:read::4,100"), "lBYTES!")
+        XCTAssertEqual(client.ask("qOffsets"), "Text=5555554000;Data=5555554000;Bss=5555554000", "a PIE program's load bias")
         XCTAssertEqual(client.ask("?"), "T05thread:100;", "the first thread (the main one) at first")
         XCTAssertEqual(client.ask("qfThreadInfo"), "m100,2a")
         XCTAssertEqual(client.ask("qsThreadInfo"), "l")
@@ -111,9 +100,10 @@ final class GDBThreadTests: XCTestCase {
     /// A target with one thread keeps thread 1.
     func testASingleThreadTargetIsThreadOne() throws {
         let target = FakeTarget()
-        let (client, end) = try start(target)
+        let (client, end) = try serve(target)
         XCTAssertEqual(client.ask("qSupported")?.contains("auxv"), false)
         XCTAssertEqual(client.ask("qXfer:auxv:read::0,4"), "")
+        XCTAssertEqual(client.ask("qOffsets"), "", "loaded where linked")
         XCTAssertEqual(client.ask("qfThreadInfo"), "m1")
         XCTAssertEqual(client.ask("qC"), "QC1")
         XCTAssertEqual(client.ask("Hg2"), "E01")

@@ -28,6 +28,53 @@ final class RunDebuggerTests: XCTestCase {
         }
     }
 
+    /// A position-independent program (dynamically linked, loaded at Mimic's PIE base): gdb
+    /// learns the load bias from qOffsets, so a breakpoint on a function by name is where it
+    /// runs, its argument and the caller's frame read right, and it runs to its exit.
+    func testRealGDBFindsAPositionIndependentProgramsSymbols() throws {
+        if let reason = GDBBatch.unavailableReason { throw XCTSkip(reason) }
+        guard let gcc = CorpusToolchain.gcc else { throw XCTSkip("gcc is not installed") }
+        let program = try CorpusBuilder.program("gdb_target", gcc, variant: "pie", flags: ["-fpie", "-pie", "-O1", "-g"])
+        let mimic = try CorpusMimic.located()
+        for accel in ["tcg", "interp"] {
+            let guest = try GuestUnderGDB(mimic, accel: accel, ["-S", "--", program])
+            let text = try GDBBatch.run(port: guest.port, symbols: program, [
+                "break square", "continue", "print $rdi", "bt", "print $pc == square", "delete", "continue",
+            ])
+            let guestText = guest.output
+            guest.process.waitUntilExit()
+            XCTAssertTrue(text.contains("Breakpoint 1, square (x=x@entry=2)"), "\(accel): \(text)")
+            XCTAssertTrue(text.contains("$1 = 2"), "\(accel): \(text)")
+            XCTAssertTrue(text.contains(" in main () at "), "\(accel): the caller's frame: \(text)")
+            XCTAssertTrue(text.contains("$2 = 1"), "\(accel): \(text)")
+            XCTAssertTrue(text.contains("exited with code 02"), "\(accel): \(text)")
+            XCTAssertTrue(guestText.contains("sum 90"), "\(accel): \(guestText)")
+        }
+    }
+
+    /// After the workers exit (the main thread stopped at a breakpoint past their joins),
+    /// gdb's thread list has the main thread only, as natively.
+    func testRealGDBThreadListAfterThreadsExit() throws {
+        if let reason = GDBBatch.unavailableReason { throw XCTSkip(reason) }
+        guard let gcc = CorpusToolchain.gcc else { throw XCTSkip("gcc is not installed") }
+        let program = try CorpusBuilder.program("gdb_threads", gcc, variant: "g", flags: ["-static", "-O1", "-g", "-pthread"])
+        let mimic = try CorpusMimic.located()
+        for accel in ["tcg", "interp"] {
+            let guest = try GuestUnderGDB(mimic, accel: accel, ["-S", "--", program])
+            let text = try GDBBatch.run(port: guest.port, symbols: program, [
+                "break work", "continue", "echo <during>\\n", "info threads", "echo </during>\\n",
+                "delete", "break printf", "continue", "echo <after>\\n", "info threads", "echo </after>\\n", "delete", "continue",
+            ])
+            guest.process.waitUntilExit()
+            let during = Self.section(text, "during").split(separator: "\n").filter { $0.contains(" Thread ") }
+            let after = Self.section(text, "after").split(separator: "\n").filter { $0.contains(" Thread ") }
+            XCTAssertEqual(during.count, 4, "\(accel): \(text)")
+            XCTAssertEqual(after.count, 1, "\(accel): only the main thread is left: \(text)")
+            XCTAssertTrue(after.first?.contains("printf") ?? false, "\(accel): \(text)")
+            XCTAssertTrue(text.contains("exited normally"), "\(accel): \(text)")
+        }
+    }
+
     /// A program with three worker threads that each reach a breakpoint in work(): gdb sees
     /// the four threads, each with its own registers, every worker's hit, and the program's end.
     func testRealGDBSeesEveryThread() throws {
