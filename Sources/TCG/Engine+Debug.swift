@@ -37,8 +37,8 @@ extension Engine {
         debugger = DebugState()
         chaining = false
         cpu.pointee.jump_cache = UInt64(UInt(bitPattern: Engine.emptyJumpCache))
-        // Chains patched before now would jump past the debug loop.
-        flush()
+        // Chains patched before now would jump past the debug loop; the translations stay.
+        cache.unchainAll()
     }
 
     /// Forgets the breakpoints; `run()` goes on at full speed.
@@ -51,11 +51,12 @@ extension Engine {
 
     public var breakpoints: Set<UInt64> { debugger?.breakpoints ?? [] }
 
+    /// Only the translations covering `pc` are replaced: the debug loop passes over a block
+    /// that runs across a breakpoint (`crossesBreakpoint`) and translates one that stops
+    /// short of it in its place; nothing is flushed.
     public func insertBreakpoint(at pc: UInt64) {
         attachDebugger()
-        guard debugger!.breakpoints.insert(pc).inserted else { return }
-        // A cached block may run across the new breakpoint.
-        flush()
+        debugger!.breakpoints.insert(pc)
     }
 
     public func removeBreakpoint(at pc: UInt64) {

@@ -170,6 +170,20 @@ final class TranslationCache {
         }
     }
 
+    /// Points every block's goto_tb jumps back at the block's own exits, keeping the
+    /// translations (a debugger attaching must see every block end). One aligned store per
+    /// jump, so a thread running code meanwhile takes either way.
+    func unchainAll() {
+        guard let jit else { return }
+        memory.lock.withLock {
+            for i in 0..<count {
+                guard let compiled = blocks[i].compiled else { continue }
+                jit.patchGotoTB(compiled, slot: 0, target: nil)
+                jit.patchGotoTB(compiled, slot: 1, target: nil)
+            }
+        }
+    }
+
     /// The guest instruction that generated code at `host` belongs to (see `Engine.guestPC`).
     /// Safe without the lock while the caller's engine is marked in code.
     func guestPC(forHost host: UnsafeRawPointer) -> UInt64? {

@@ -52,6 +52,29 @@ final class RunDebuggerTests: XCTestCase {
         }
     }
 
+    /// Breakpoints inserted while the program runs under gdb (at the start, at a stop, after
+    /// one was deleted) replace only the translations that cover them: no code-buffer flush
+    /// (`--stats`), and each breakpoint still stops the program where it should.
+    func testRealGDBBreakpointsFlushNothing() throws {
+        if let reason = GDBBatch.unavailableReason { throw XCTSkip(reason) }
+        guard let gcc = CorpusToolchain.gcc else { throw XCTSkip("gcc is not installed") }
+        let program = try CorpusBuilder.program("gdb_target", gcc, variant: "g", flags: ["-static", "-O1", "-g"])
+        let mimic = try CorpusMimic.located()
+        for accel in ["tcg", "interp"] {
+            let guest = try GuestUnderGDB(mimic, accel: accel, ["--stats", "-S", "--", program])
+            let text = try GDBBatch.run(port: guest.port, symbols: program, [
+                "break square", "continue", "continue", "delete", "break printf", "continue", "break square", "delete 2", "continue",
+            ])
+            let guestText = guest.output
+            guest.process.waitUntilExit()
+            XCTAssertTrue(text.contains("Breakpoint 1, square (x=x@entry=3)"), "\(accel): \(text)")
+            XCTAssertTrue(text.contains("Breakpoint 2, ") && text.contains("printf"), "\(accel): \(text)")
+            XCTAssertTrue(text.contains("exited with code 02"), "\(accel): \(text)")
+            let flushes = guestText.split(separator: "\n").first { $0.contains("code-buffer flushes") }
+            XCTAssertEqual(flushes?.split(separator: " ").last, "0", "\(accel): \(guestText)")
+        }
+    }
+
     /// After the workers exit (the main thread stopped at a breakpoint past their joins),
     /// gdb's thread list has the main thread only, as natively.
     func testRealGDBThreadListAfterThreadsExit() throws {
