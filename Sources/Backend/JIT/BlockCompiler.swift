@@ -214,9 +214,7 @@ struct BlockCompiler {
     // MARK: The op switch
 
     mutating func lower(_ inst: Inst) {
-        let shape = shapes[Int(inst.op.rawValue)]
-        if !shape.flags.contains(.sideEffects), shape.outs > 0,
-           (0..<Int(shape.outs)).allSatisfy({ outputDead($0) || inst.output($0).isNone }) {
+        if deadMask & Liveness.unneeded != 0 {
             // Nothing reads the result: the op need not run.
             releaseDeadInputs(inst)
             return
