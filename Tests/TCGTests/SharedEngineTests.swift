@@ -72,7 +72,7 @@ final class SharedEngineTests: XCTestCase {
             let memory = try GuestMemory(size: 1 << 20)
             memory.write(code, at: 0x1000)
             var options = EngineOptions()
-            options.codeBufferBytes = 8 << 10
+            options.codeBufferBytes = 4 << 10
             let first = try Engine(memory: memory, accel: accel, options: options)
             var engines = [first]
             for _ in 1..<4 { engines.append(try Engine(sharing: first)) }

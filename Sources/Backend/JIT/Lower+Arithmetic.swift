@@ -4,24 +4,66 @@ import IR
 extension BlockCompiler {
     mutating func lowerMov(_ inst: Inst) {
         let rd = resultStarting(with: 0, inst)
+        let upperZero = alloc.hasUpperZero(inst.a0)
         finish(inst, rd)
+        if upperZero { alloc.noteUpperZero(inst.d0) }
+    }
+
+    /// Whether only the low 32 bits of this i64 op's result are ever read: its first reader,
+    /// among the next few ops, zero-extends or truncates it from 32 bits, and it dies there.
+    /// Then the op may run at 32 bits (its low half is the same, and the upper half is zero).
+    func onlyLow32Read(_ inst: Inst) -> Bool {
+        let d = inst.d0
+        guard inst.type == .i64, !alloc.isGlobal(d) else { return false }
+        let ops = insts.baseAddress!
+        var i = opIndex + 1
+        let end = min(insts.count, opIndex + 4)
+        while i < end {
+            let next = ops + i
+            switch next.pointee.op {
+            case .ext32u, .extuI32I64, .truncI64I32:
+                if next.pointee.a0 == d { return Liveness.inputDies(liveness.deadMask[i], 0) }
+            default: break
+            }
+            if next.pointee.a0 == d || next.pointee.a1 == d || next.pointee.a2 == d || next.pointee.a3 == d
+                || next.pointee.d0 == d || next.pointee.d1 == d || shapes[Int(next.pointee.op.rawValue)].isSpecial {
+                return false
+            }
+            i += 1
+        }
+        return false
     }
 
     /// d = a op b with x86's two-operand form: d starts as a copy of a.
     mutating func lowerALU(_ op: ALUOp, _ inst: Inst, commutative: Bool) {
         var a = 0, b = 1
-        // Put a constant on the right where it can be an immediate, and a dying value on the
-        // left where its register can become the result.
-        if commutative, alloc.isConst(inst.a0) || (!dies(0) && dies(1) && !alloc.isConst(inst.a1)) { swap(&a, &b) }
-        let w = width(inst.type)
-        let src = operand(inst.input(b), inst.type)
-        let rd = resultStarting(with: a, inst)
-        switch src {
-        case .reg(let rb): asm.alu(op, w, rd, rb)
-        case .imm(let v): asm.alu(op, w, rd, imm: v)
+        // Put a constant on the right where it can be an immediate, a dying value on the left
+        // where its register can become the result, and a value only in memory on the right
+        // where the instruction can read it there.
+        if commutative, alloc.isConst(inst.a0) || (!dies(0) && dies(1) && !alloc.isConst(inst.a1))
+            || (alloc.onlyInMemory(inst.a0) && !alloc.onlyInMemory(inst.a1) && !alloc.isConst(inst.a1) && dies(0) == dies(1)) {
+            swap(&a, &b)
         }
-        hostFlags = HostFlagsSource(op: op, a0: inst.a0, a1: inst.a1, d0: inst.d0, width: w, opIndex: opIndex, asm)
-        finish(inst, rd)
+        let narrow = onlyLow32Read(inst)
+        let type = narrow ? IRType.i32 : inst.type
+        let w = width(type)
+        if alloc.onlyInMemory(inst.input(b)), inst.input(b) != inst.input(a) {
+            // op r, m: the value stays in memory (a later use loads it as this op would have).
+            let rd = resultStarting(with: a, inst)
+            asm.alu(op, w, rd, alloc.home(inst.input(b)))
+            hostFlags = HostFlagsSource(op: op, a0: inst.a0, a1: inst.a1, d0: inst.d0, width: w, opIndex: opIndex, asm)
+            finish(inst, rd)
+        } else {
+            let src = operand(inst.input(b), type)
+            let rd = resultStarting(with: a, inst)
+            switch src {
+            case .reg(let rb): asm.alu(op, w, rd, rb)
+            case .imm(let v): asm.alu(op, w, rd, imm: v)
+            }
+            hostFlags = HostFlagsSource(op: op, a0: inst.a0, a1: inst.a1, d0: inst.d0, width: w, opIndex: opIndex, asm)
+            finish(inst, rd)
+        }
+        if narrow { alloc.noteUpperZero(inst.d0) }
     }
 
     mutating func lowerMul(_ inst: Inst) {

@@ -11,6 +11,29 @@ extension BlockCompiler {
 
     /// ext8s … ext32u and the i32/i64 conversions: sign- or zero-extend the low `from` bits.
     mutating func lowerExtend(_ inst: Inst, from: Width, signed: Bool) {
+        let t = inst.a0
+        if from == .b32, !signed, alloc.hasUpperZero(t) {
+            // Already zero-extended: a copy, or nothing when the input dies here.
+            let rd = resultStarting(with: 0, inst)
+            finish(inst, rd)
+            alloc.noteUpperZero(inst.d0)
+            return
+        }
+        if alloc.onlyInMemory(t) {
+            // Extend straight from the memory home: one load instead of a load and an extension.
+            let src = alloc.home(t)
+            let rd = alloc.allocate(&asm)
+            let w = width(inst.type)
+            switch (from, signed) {
+            case (.b8, true), (.b16, true): asm.movsx(w, rd, src, from: from)
+            case (.b8, false), (.b16, false): asm.movzx(.b32, rd, src, from: from)
+            case (_, true) where w == .b64: asm.movsxd(rd, src)
+            default: asm.mov(.b32, rd, src)
+            }
+            finish(inst, rd)
+            if !signed || w == .b32 { alloc.noteUpperZero(inst.d0) }
+            return
+        }
         let ra = use(inst.a0)
         let rd = resultFrom(ra, inst)
         let w = width(inst.type)
@@ -21,6 +44,7 @@ extension BlockCompiler {
         default: asm.mov(.b32, rd, ra)
         }
         finish(inst, rd)
+        if !signed || w == .b32 { alloc.noteUpperZero(inst.d0) }
     }
 
     /// Bits [pos, pos+len) of a, zero- or sign-extended.

@@ -77,6 +77,9 @@ struct RegisterAllocator {
     let reg: UnsafeMutableBufferPointer<GPR?>
     /// Per temp: its memory home holds its current value.
     let inMemory: UnsafeMutableBufferPointer<Bool>
+    /// Per temp: bits 63:32 of its value are known to be zero. Only for locals of one basic
+    /// block, whose ops run in the order they are compiled; cleared by every new definition.
+    let upperZero: UnsafeMutableBufferPointer<Bool>
     /// Per local: its stack slot, or -1.
     let slot: UnsafeMutableBufferPointer<Int32>
     /// Per register: the temp it holds.
@@ -101,6 +104,7 @@ struct RegisterAllocator {
         inMemory = arena.allocate(Bool.self, count: temps.count, repeating: false)
         for g in 0..<globalCount { inMemory[g] = true }
         slot = arena.allocate(Int32.self, count: temps.count, repeating: -1)
+        upperZero = arena.allocate(Bool.self, count: temps.count, repeating: false)
         owner = arena.allocate(Temp.self, count: 16, repeating: .none)
         freeSlots = arena.allocateUninitialized(Int32.self, count: temps.count).baseAddress!
     }
@@ -235,7 +239,24 @@ struct RegisterAllocator {
         assign(r, t)
         reg[i] = r
         inMemory[i] = false
+        upperZero[i] = false
         locked.insert(r)
+    }
+
+    /// Records that `t`'s value (just defined) has bits 63:32 zero, when `t` is a local of one
+    /// basic block.
+    @inline(__always) mutating func noteUpperZero(_ t: Temp) {
+        let i = Int(t.index)
+        if i >= globalCount, !t.isNone, !crossing[i] { upperZero[i] = true }
+    }
+
+    /// Whether `t` is a temp (not a constant) whose value has bits 63:32 zero.
+    @inline(__always) func hasUpperZero(_ t: Temp) -> Bool { !isConst(t) && upperZero[Int(t.index)] }
+
+    /// Whether `t`'s value is only in its memory home (no register holds it).
+    @inline(__always) func onlyInMemory(_ t: Temp) -> Bool {
+        let i = Int(t.index)
+        return !isConst(t) && reg[i] == nil && inMemory[i]
     }
 
     /// `t`'s value is dead: forget its register and, for a private local, its stack slot.
