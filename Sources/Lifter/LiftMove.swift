@@ -6,19 +6,26 @@ import X86
 extension BlockTranslator {
     mutating func liftMove() -> Flow {
         let w = operandBytes
-        let value = read(locate(operand: 1, bytes: w))
+        // The write cuts the value to the width: the source's bits above it do not matter.
+        let value = readLow(locate(operand: 1, bytes: w))
         write(locate(operand: 0, bytes: w), value)
         return .next
     }
 
-    /// The source keeps its own width (a register's, or the memory operand's).
+    /// The source keeps its own width (a register's, or the memory operand's). The write cuts
+    /// the extended value to the destination's width.
     mutating func liftMoveExtend(signed: Bool) -> Flow {
         let w = operandBytes
         let source = locate(operand: 1, bytes: insn.mnemonic == .movsxd ? 4 : 1)
         let sourceBytes = width(source, default: insn.mnemonic == .movsxd ? 4 : 1)
-        var value = read(source)
-        if signed { value = signExtend(value, from: sourceBytes) }
-        write(locate(operand: 0, bytes: w), zeroExtend(value, from: w))
+        let value: Temp
+        if case .memory(let address, let bytes) = source {
+            value = load(address, bytes: bytes, signed: signed)
+        } else {
+            // A sign extension looks only at the source's low bits.
+            value = signed ? signExtend(readLow(source), from: sourceBytes) : read(source)
+        }
+        write(locate(operand: 0, bytes: w), value)
         return .next
     }
 
@@ -50,8 +57,9 @@ extension BlockTranslator {
     mutating func liftConditionalMove() -> Flow {
         let w = operandBytes
         let destination = locate(operand: 0, bytes: w)
-        let source = read(locate(operand: 1, bytes: w))
-        let old = read(destination)
+        // Either value is written cut to the width.
+        let source = readLow(locate(operand: 1, bytes: w))
+        let old = readLow(destination)
         let (value, mask, cond) = conditionTest(insn.condition)
         write(destination, movcond(cond, value, mask, source, old))
         return .next

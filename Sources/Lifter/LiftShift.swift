@@ -44,31 +44,53 @@ extension BlockTranslator {
         let w = operandBytes
         let bits = 8 * w
         let destination = locate(operand: 0, bytes: w)
-        let x = read(destination)
+        // A left shift brings no bit from above the width down into it, and a sign extension
+        // looks only at the low bits: SHL and SAR need no zero-extended operand.
+        let x = m == .shl || m == .sal || m == .sar ? readLow(destination) : read(destination)
         let n = shiftCount(operand: 1, mask: w == 8 ? 63 : 31, ifAbsent: one)
         // For formulas on the last bit moved: n - 1, kept in range when n is 0.
         let before = op(.and, op(.sub, n, 1), 63)
+        // A count the instruction encodes: the last bit moved is a bit of the operand.
+        let fixed = ir.constValue(n).map { Int($0) }
         var r: Temp
         var f = FlagValues()
         switch m {
         case .shl, .sal:
-            r = zeroExtend(op(.shl, x, n), from: w)
-            f = resultFlags(r, bytes: w)
-            f.cf = bit(op(.shl, x, before), bits - 1)
-            f.of = op(.xor, signFlag(r, bytes: w), f.cf!)
+            // PF, ZF and SF of the result from one flags op (which clears CF, AF and OF).
+            r = op(.shl, x, n)
+            f = logicFlags(r, bytes: w)
+            let cf: Temp
+            if let c = fixed {
+                cf = c == 0 || c > bits ? zero : bit(x, bits - c)
+            } else {
+                cf = bit(op(.shl, x, before), bits - 1)
+            }
+            f.cf = cf
+            f.of = op(.xor, signFlag(r, bytes: w), cf)
             f.af = one
         case .shr:
             r = op(.shr, x, n)
-            f = resultFlags(r, bytes: w)
-            f.cf = bit(op(.shr, x, before), 0)
-            f.of = op(.xor, bit(r, bits - 1), bit(r, bits - 2))
+            f = logicFlags(r, bytes: w)
+            // x is zero-extended, so the result's top bit is 0 for a count ≥ 1 and OF, its xor
+            // with the bit below, is that bit: the operand's top bit for a count of 1, else 0.
+            if let c = fixed {
+                f.cf = c == 0 ? zero : bit(x, c - 1)
+                if c == 1 { f.of = bit(x, bits - 1) }
+            } else {
+                f.cf = bit(op(.shr, x, before), 0)
+                f.of = bit(r, bits - 2)
+            }
             f.af = one
         case .sar:
+            // OF is 0, as the flags op leaves it.
             let signed = signExtend(x, from: w)
-            r = zeroExtend(op(.sar, signed, n), from: w)
-            f = resultFlags(r, bytes: w)
-            f.cf = bit(op(.sar, signed, before), 0)
-            f.of = zero
+            r = op(.sar, signed, n)
+            f = logicFlags(r, bytes: w)
+            if let c = fixed {
+                f.cf = c == 0 ? zero : bit(signed, c - 1)
+            } else {
+                f.cf = bit(op(.sar, signed, before), 0)
+            }
             f.af = one
         case .rol, .ror:
             let left = m == .rol

@@ -30,7 +30,7 @@ extension BlockTranslator {
 
     mutating func liftPush() -> Flow {
         let bytes = pushBytes
-        let value = read(locate(operand: 0, bytes: bytes))
+        let value = readLow(locate(operand: 0, bytes: bytes))  // stored at its width
         push(value, bytes: bytes)
         return .next
     }

@@ -20,9 +20,20 @@ extension BlockTranslator {
 
     mutating func constant(_ v: UInt64) -> Temp { ir.const(.i64, v) }
 
-    mutating func op(_ o: Op, _ a: Temp, _ b: Temp) -> Temp { ir.binary(o, .i64, a, b) }
-    mutating func op(_ o: Op, _ a: Temp, _ b: UInt64) -> Temp { ir.binary(o, .i64, a, constant(b)) }
-    mutating func unary(_ o: Op, _ a: Temp) -> Temp { ir.unary(o, .i64, a) }
+    /// a ∘ b; of two constants, the constant result (formulas written for a variable count or
+    /// operand meet constants often, and an op not emitted costs no later stage anything).
+    mutating func op(_ o: Op, _ a: Temp, _ b: Temp) -> Temp {
+        if let x = ir.constValue(a), let y = ir.constValue(b) { return constant(Evaluate.pure(Inst(o, .i64), x, y, 0, 0).0) }
+        return ir.binary(o, .i64, a, b)
+    }
+    mutating func op(_ o: Op, _ a: Temp, _ b: UInt64) -> Temp {
+        if let x = ir.constValue(a) { return constant(Evaluate.pure(Inst(o, .i64), x, b, 0, 0).0) }
+        return ir.binary(o, .i64, a, constant(b))
+    }
+    mutating func unary(_ o: Op, _ a: Temp) -> Temp {
+        if let x = ir.constValue(a) { return constant(Evaluate.pure(Inst(o, .i64), x, 0, 0, 0).0) }
+        return ir.unary(o, .i64, a)
+    }
     mutating func setcond(_ c: Cond, _ a: Temp, _ b: Temp) -> Temp { ir.setcond(c, .i64, a, b) }
     mutating func setcond(_ c: Cond, _ a: Temp, _ b: UInt64) -> Temp { ir.setcond(c, .i64, a, constant(b)) }
     mutating func movcond(_ c: Cond, _ a: Temp, _ b: Temp, _ ifTrue: Temp, _ ifFalse: Temp) -> Temp {
@@ -32,7 +43,10 @@ extension BlockTranslator {
         ir.movcond(c, .i64, a, constant(b), ifTrue, ifFalse)
     }
     /// Bit `position` of `v` as 0 or 1.
-    mutating func bit(_ v: Temp, _ position: Int) -> Temp { ir.extract(.i64, v, position: position, length: 1) }
+    mutating func bit(_ v: Temp, _ position: Int) -> Temp {
+        if let x = ir.constValue(v) { return constant(x >> UInt64(position) & 1) }
+        return ir.extract(.i64, v, position: position, length: 1)
+    }
     /// A local holding the current value of `v`, for instructions that write a register they also read.
     mutating func snapshot(_ v: Temp) -> Temp {
         guard ir.isGlobal(v) else { return v }
@@ -80,6 +94,17 @@ extension BlockTranslator {
         case .gpr8: return unary(.ext8u, g)
         case .gpr8High: return ir.extract(.i64, g, position: 8, length: 8)
         default: return constant(0)  // excluded by `hasOnlyGeneralOperands`
+        }
+    }
+
+    /// A value whose low bits (the register's width) are the register's; the bits above are
+    /// whatever the 64-bit register holds. For consumers that look only at the low bits (a
+    /// result that its write cuts to the width, a flags op, a store), this spares the
+    /// zero-extension `readGPR` makes. AH..BH still need their byte moved down.
+    mutating func readGPRLow(_ r: Register) -> Temp {
+        switch r.file {
+        case .gpr64, .gpr32, .gpr16, .gpr8: return Self.global(of: r)
+        default: return readGPR(r)
         }
     }
 
@@ -196,6 +221,12 @@ extension BlockTranslator {
         case .memory(let address, let bytes): return load(address, bytes: bytes)
         case .immediate(let v): return constant(v)
         }
+    }
+
+    /// As `read`, where only the operand's low `bytes` matter (see `readGPRLow`).
+    mutating func readLow(_ l: Location) -> Temp {
+        if case .register(let r) = l { return readGPRLow(r) }
+        return read(l)
     }
 
     mutating func write(_ l: Location, _ v: Temp) {
