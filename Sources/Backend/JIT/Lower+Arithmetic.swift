@@ -3,6 +3,21 @@ import IR
 /// mov, the ALU ops, multiplication, negation and the shifts and rotates.
 extension BlockCompiler {
     mutating func lowerMov(_ inst: Inst) {
+        let t = inst.a0
+        if alloc.isGlobal(inst.d0), !dies(0) || alloc.isConst(t) {
+            // A global takes a value that stays in use (or a constant): store it to the CPU state
+            // now rather than copy it to a register of its own to store at the next sync.
+            let w = alloc.width(inst.d0)
+            let home = alloc.home(inst.d0)
+            if let v = immediate(t, inst.type) {
+                asm.mov(w, home, imm: v)
+            } else {
+                asm.mov(w, home, use(t))
+            }
+            releaseDeadInputs(inst)
+            alloc.invalidateGlobal(Int(inst.d0.index))
+            return
+        }
         let rd = resultStarting(with: 0, inst)
         let upperZero = alloc.hasUpperZero(inst.a0)
         finish(inst, rd)
