@@ -80,6 +80,19 @@ public struct IRBlock: Sendable {
     @inlinable @inline(__always)
     public mutating func emit(_ inst: Inst) { insts.append(inst) }
 
+    /// Makes the op just emitted write `target` in place of `value`, when `value` is that op's
+    /// only result and the newest temp (which then goes away): a value computed only to be
+    /// copied into a global costs one op instead of two. The caller must not use `value` again.
+    /// False, with nothing changed, when `value` is not such a result.
+    @inlinable
+    public mutating func redirectLastResult(_ value: Temp, to target: Temp) -> Bool {
+        guard !value.isNone, Int(value.index) == temps.count - 1, temps[Int(value.index)].kind == .local,
+              let last = insts.last, last.d0 == value, last.d1.isNone else { return false }
+        insts[insts.count - 1].d0 = target
+        temps.removeLast()
+        return true
+    }
+
     /// `dst = src`; dst is usually a global.
     @inlinable
     public mutating func mov(_ dst: Temp, _ src: Temp) {

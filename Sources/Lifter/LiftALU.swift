@@ -78,7 +78,7 @@ extension BlockTranslator {
             write(destination, r)
             commit(flags)
         default:  // .not
-            write(destination, unary(.not, a))
+            writeLast(destination, unary(.not, a))
         }
         return .next
     }

@@ -105,7 +105,7 @@ extension BlockTranslator {
         let target = load(stackAddress(sp), bytes: size)
         var release = UInt64(size)
         if case .immediate(let v, _) = insn[0] { release += UInt64(v) & 0xFFFF }
-        writeStackPointer(op(.add, sp, release))
+        writeStackPointerLast(op(.add, sp, release))
         leave(toComputed: target)
         return .end
     }

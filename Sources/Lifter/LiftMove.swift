@@ -8,7 +8,7 @@ extension BlockTranslator {
         let w = operandBytes
         // The write cuts the value to the width: the source's bits above it do not matter.
         let value = readLow(locate(operand: 1, bytes: w))
-        write(locate(operand: 0, bytes: w), value)
+        writeLast(locate(operand: 0, bytes: w), value)
         return .next
     }
 
@@ -25,7 +25,7 @@ extension BlockTranslator {
             // A sign extension looks only at the source's low bits.
             value = signed ? signExtend(readLow(source), from: sourceBytes) : read(source)
         }
-        write(locate(operand: 0, bytes: w), value)
+        writeLast(locate(operand: 0, bytes: w), value)
         return .next
     }
 
@@ -48,7 +48,7 @@ extension BlockTranslator {
     mutating func liftLoadEffectiveAddress() -> Flow {
         guard case .memory(let m) = insn[1] else { return raise(MIMIC_EXC_UD) }
         let w = operandBytes
-        write(locate(operand: 0, bytes: w), effectiveAddress(m))
+        writeLast(locate(operand: 0, bytes: w), effectiveAddress(m))
         return .next
     }
 
@@ -61,7 +61,7 @@ extension BlockTranslator {
         let source = readLow(locate(operand: 1, bytes: w))
         let old = readLow(destination)
         let (value, mask, cond) = conditionTest(insn.condition)
-        write(destination, movcond(cond, value, mask, source, old))
+        writeLast(destination, movcond(cond, value, mask, source, old))
         return .next
     }
 
@@ -86,7 +86,7 @@ extension BlockTranslator {
         case .cwde: w = 4
         default: w = 8
         }
-        writeGPR(number: 0, bytes: w, signExtend(readGPR(number: 0, bytes: w / 2), from: w / 2))
+        writeGPRLast(Register.gpr(0, bytes: w), signExtend(readGPR(number: 0, bytes: w / 2), from: w / 2))
         return .next
     }
 
@@ -99,7 +99,7 @@ extension BlockTranslator {
         default: w = 8
         }
         let sign = op(.sar, signExtend(readGPR(number: 0, bytes: w), from: w), 63)
-        writeGPR(number: 2, bytes: w, sign)
+        writeGPRLast(Register.gpr(2, bytes: w), sign)
         return .next
     }
 

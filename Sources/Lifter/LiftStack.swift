@@ -17,6 +17,8 @@ extension BlockTranslator {
 
     mutating func readStackPointer() -> Temp { readGPR(number: 4, bytes: stackPointerBytes) }
     mutating func writeStackPointer(_ v: Temp) { writeGPR(number: 4, bytes: stackPointerBytes, v) }
+    /// As `writeStackPointer`, for the instruction's last use of `v` (see `writeGPRLast`).
+    mutating func writeStackPointerLast(_ v: Temp) { writeGPRLast(Register.gpr(4, bytes: stackPointerBytes), v) }
 
     /// The guest address of a stack slot (SS has base 0), wrapped to the stack pointer's width.
     mutating func stackAddress(_ sp: Temp) -> Temp { zeroExtend(sp, from: stackPointerBytes) }
@@ -39,6 +41,13 @@ extension BlockTranslator {
         let bytes = pushBytes
         let sp = readStackPointer()
         let value = load(stackAddress(sp), bytes: bytes)
+        if case .register(let r) = insn[0], r.file == .gpr64 || r.file == .gpr32, r.number != 4 {
+            // The load writes the register, then the stack pointer moves: nothing is written
+            // before the load has succeeded.
+            writeGPRLast(r, value)
+            writeStackPointerLast(stackAddress(op(.add, sp, UInt64(bytes))))
+            return .next
+        }
         let newSP = stackAddress(op(.add, sp, UInt64(bytes)))
         switch insn[0] {
         case .memory(let m):

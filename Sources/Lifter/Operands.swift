@@ -122,6 +122,39 @@ extension BlockTranslator {
         }
     }
 
+    /// As `writeGPR`, for the instruction's last use of `v`: where the op just emitted made
+    /// `v`, that op writes the register itself (a 64-bit one, or a 32-bit one when the op's
+    /// result is already zero-extended from 32 bits) instead of a local and a copy.
+    mutating func writeGPRLast(_ r: Register, _ v: Temp) {
+        switch r.file {
+        case .gpr64:
+            if ir.redirectLastResult(v, to: Self.global(of: r)) { return }
+        case .gpr32:
+            if let last = ir.insts.last, Self.zeroExtends32(last), ir.redirectLastResult(v, to: Self.global(of: r)) { return }
+        default:
+            break
+        }
+        writeGPR(r, v)
+    }
+
+    /// Whether the op's result has no bit set above bit 31.
+    static func zeroExtends32(_ inst: Inst) -> Bool {
+        switch inst.op {
+        case .ext8u, .ext16u, .ext32u: return true
+        case .load: return !inst.memOp.signed && inst.memOp.bytes <= 4
+        default: return false
+        }
+    }
+
+    /// As `write`, for the instruction's last use of `v` (see `writeGPRLast`).
+    mutating func writeLast(_ l: Location, _ v: Temp) {
+        if case .register(let r) = l {
+            writeGPRLast(r, v)
+        } else {
+            write(l, v)
+        }
+    }
+
     /// The value the whole 64-bit register holds after writing `v` to `r` (see `writeGPR`).
     mutating func mergedGPR(_ r: Register, _ v: Temp) -> Temp {
         let g = Self.global(of: r)
