@@ -129,14 +129,29 @@ struct DecodeState {
         pos < count ? bytes[pos] : nil
     }
 
+    @inline(__always)
     mutating func readLE(_ n: Int) -> UInt64 {
         if pos + n <= limit {
-            // All n bytes are there: one load (x86 is little-endian, as the encoding is).
-            var v: UInt64 = 0
-            withUnsafeMutableBytes(of: &v) { $0.baseAddress!.copyMemory(from: bytes + pos, byteCount: n) }
+            // All n bytes are there: one load of that size (x86 is little-endian, as the
+            // encoding is), not a copy of a variable length.
+            let p = UnsafeRawPointer(bytes + pos)
+            let v: UInt64
+            switch n {
+            case 1: v = UInt64(p.load(as: UInt8.self))
+            case 2: v = UInt64(UInt16(littleEndian: p.loadUnaligned(as: UInt16.self)))
+            case 4: v = UInt64(UInt32(littleEndian: p.loadUnaligned(as: UInt32.self)))
+            case 8: v = UInt64(littleEndian: p.loadUnaligned(as: UInt64.self))
+            default: return readLESlowly(n)
+            }
             pos += n
-            return UInt64(littleEndian: v)
+            return v
         }
+        return readLESlowly(n)
+    }
+
+    /// Byte by byte, for a read that may run past the end or the 15-byte limit (which `next`
+    /// records), or of an odd size.
+    mutating func readLESlowly(_ n: Int) -> UInt64 {
         var v: UInt64 = 0
         for i in 0..<n {
             v |= UInt64(next()) << (8 * UInt64(i))
@@ -749,6 +764,13 @@ struct DecodeState {
     }
 
     mutating func setPrefixes(_ flags: EntryFlags) {
+        if !lock && !opsize && !addrsize && rex == 0 && repByte == 0 && !vex && !evex && lastSegmentByte == 0 {
+            // No prefix at all, as most instructions: nothing to record but the SSE width.
+            inst.prefixes = []
+            inst.segment = nil
+            if inst.map != .oneByte && inst.map != .x87 && inst.map != .other { inst.vectorBytes = 16 }
+            return
+        }
         var p: Prefixes = []
         if lock { p.insert(.lock) }
         if opsize { p.insert(.operandSize) }
