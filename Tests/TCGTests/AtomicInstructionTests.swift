@@ -10,7 +10,7 @@ import XCTest
 /// Locked read-modify-writes and XCHG with memory run as host atomics when other threads share
 /// guest memory (`EngineOptions.atomicLocks`; the HostThunks target runs them): every locked
 /// form against the real CPU, and real host threads racing on one guest memory.
-final class AtomicInstructionTests: XCTestCase {
+final class AtomicInstructionTests: XCTestCase, AssembledGuestTests {
 
     // MARK: Against the real CPU
 
@@ -164,10 +164,7 @@ final class AtomicInstructionTests: XCTestCase {
             "patch: mov eax, 11", "ret",
         ])
         for accel in Accel.allCases {
-            let (memory, engine) = try mapped(program, accel: accel)
-            memory.protect(0x8000, 0x1000, [.read, .write])
-            engine.cpu.pointee.gpr.4 = 0x9000
-            XCTAssertEqual(engine.run(), .halt, "\(accel)")
+            let engine = try runSelfModifying(program, accel: accel)
             XCTAssertEqual(engine.cpu.pointee.gpr.8, 11, "\(accel)")
             XCTAssertEqual(engine.cpu.pointee.gpr.9, 111, "after a locked add, under \(accel)")
             XCTAssertEqual(engine.cpu.pointee.gpr.10, 118, "after a locked xadd, under \(accel)")
@@ -268,28 +265,12 @@ final class AtomicInstructionTests: XCTestCase {
 
     // MARK: Helpers
 
-    static let code: UInt64 = 0x1000, data: UInt64 = 0x2000
-
-    func assemble(_ lines: [String]) throws -> [UInt8] {
-        if let reason = Assembler.unavailableReason { throw XCTSkip(reason) }
-        guard case .success(let bytes) = try Assembler.assemble([lines])[0] else {
-            XCTFail("assembler rejected \(lines)")
-            return []
-        }
-        return bytes
-    }
-
-    func mapped(_ program: [UInt8], accel: Accel) throws -> (GuestMemory, Engine) {
-        let memory = try GuestMemory(reserving: 1 << 24)
-        XCTAssertTrue(memory.protect(Self.code, 0x1000, [.read, .write, .execute]))
-        XCTAssertTrue(memory.protect(Self.data, 0x1000, [.read, .write]))
-        memory.write(program, at: Self.code)
+    /// Locked instructions as host atomics, in a 1 MiB code buffer.
+    var engineOptions: EngineOptions {
         var options = EngineOptions()
         options.codeBufferBytes = 1 << 20
         options.atomicLocks = true
-        let engine = try Engine(memory: memory, accel: accel, options: options)
-        engine.cpu.pointee.rip = Self.code
-        return (memory, engine)
+        return options
     }
 }
 

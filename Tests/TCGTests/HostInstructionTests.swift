@@ -6,17 +6,8 @@ import XCTest
 /// address spaces (host faults become guest #PF at the exact instruction), and self-modifying
 /// code. The expected values come from the host CPU itself: Swift's Double and Float80 run the
 /// same SSE and x87 instructions natively.
-final class HostInstructionTests: XCTestCase {
-    static let code: UInt64 = 0x1000, data: UInt64 = 0x2000
-
-    func assemble(_ lines: [String]) throws -> [UInt8] {
-        if let reason = Assembler.unavailableReason { throw XCTSkip(reason) }
-        guard case .success(let bytes) = try Assembler.assemble([lines])[0] else {
-            XCTFail("assembler rejected \(lines)")
-            return []
-        }
-        return bytes
-    }
+final class HostInstructionTests: XCTestCase, AssembledGuestTests {
+    var engineOptions: EngineOptions { EngineOptions() }
 
     func run(_ program: [UInt8], accel: Accel, data bytes: [UInt8] = [], setUp: (Engine) -> Void = { _ in }) throws -> (Engine, StopReason) {
         let memory = try GuestMemory(size: 1 << 20)
@@ -88,16 +79,6 @@ final class HostInstructionTests: XCTestCase {
 
     // MARK: Mapped address spaces
 
-    func mapped(_ program: [UInt8], accel: Accel) throws -> (GuestMemory, Engine) {
-        let memory = try GuestMemory(reserving: 1 << 24)
-        XCTAssertTrue(memory.protect(Self.code, 0x1000, [.read, .write, .execute]))
-        XCTAssertTrue(memory.protect(Self.data, 0x1000, [.read, .write]))
-        memory.write(program, at: Self.code)
-        let engine = try Engine(memory: memory, accel: accel)
-        engine.cpu.pointee.rip = Self.code
-        return (memory, engine)
-    }
-
     func testAnUnmappedPageFaultsInGeneratedCodeAndInThunks() throws {
         let program = try assemble(["mov eax, 1", "mov rcx, [rbx]", "mov eax, 2", "movq xmm0, [rdx]", "hlt"])
         for accel in Accel.allCases {
@@ -136,10 +117,7 @@ final class HostInstructionTests: XCTestCase {
             "patch: mov eax, 111", "ret",
         ])
         for accel in Accel.allCases {
-            let (memory, engine) = try mapped(program, accel: accel)
-            memory.protect(0x8000, 0x1000, [.read, .write])
-            engine.cpu.pointee.gpr.4 = 0x9000
-            XCTAssertEqual(engine.run(), .halt, "\(accel)")
+            let engine = try runSelfModifying(program, accel: accel)
             XCTAssertEqual(engine.cpu.pointee.gpr.8, 111, "\(accel)")
             XCTAssertEqual(engine.cpu.pointee.gpr.9, 222, "after a store, under \(accel)")
             XCTAssertEqual(engine.cpu.pointee.gpr.10, 333, "after an SSE store, under \(accel)")
