@@ -161,7 +161,7 @@ struct BlockCompiler {
 
     /// The constant as an immediate of an instruction of `type`, when it encodes as one
     /// (any 32-bit value for i32; a sign-extended imm32 for i64).
-    func immediate(_ t: Temp, _ type: IRType) -> Int32? {
+    @inline(__always) func immediate(_ t: Temp, _ type: IRType) -> Int32? {
         guard alloc.isConst(t) else { return nil }
         let v = alloc.constValue(t)
         if type == .i32 { return Int32(truncatingIfNeeded: v) }

@@ -27,7 +27,7 @@ extension BlockCompiler {
     /// Whether only the low 32 bits of this i64 op's result are ever read: its first reader,
     /// among the next few ops, zero-extends or truncates it from 32 bits, and it dies there.
     /// Then the op may run at 32 bits (its low half is the same, and the upper half is zero).
-    func onlyLow32Read(_ inst: Inst) -> Bool {
+    @inline(__always) func onlyLow32Read(_ inst: Inst) -> Bool {
         let d = inst.d0
         guard inst.type == .i64, !alloc.isGlobal(d) else { return false }
         let ops = insts.baseAddress!

@@ -51,7 +51,7 @@ extension BlockCompiler {
     /// Whether RFLAGS still hold `source`'s flags: every host instruction since kept them, and
     /// every op between is a MOV (or the compare's own brcond) that leaves its operands alone,
     /// with no label where other paths come in.
-    func hostStillHolds(_ source: HostFlagsSource) -> Bool {
+    @inline(__always) func hostStillHolds(_ source: HostFlagsSource) -> Bool {
         guard asm.instructionCount - source.instructions == asm.flagsKeepingCount - source.kept else { return false }
         var i = source.opIndex + 1
         while i < opIndex {

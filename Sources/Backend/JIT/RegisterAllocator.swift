@@ -340,7 +340,7 @@ struct RegisterAllocator {
 
     /// Writes which temps (globals and crossing locals) the registers hold, per register
     /// encoding, to `mapping[0..<16]`.
-    func saveGlobalRegisters(into mapping: UnsafeMutablePointer<Temp>) {
+    @inline(__always) func saveGlobalRegisters(into mapping: UnsafeMutablePointer<Temp>) {
         for i in 0..<16 {
             let t = owner[i]
             mapping[i] = occupied.bits & (1 << UInt16(i)) != 0 && (isGlobal(t) || crossing[Int(t.index)]) ? t : .none
