@@ -87,6 +87,9 @@ struct RegisterAllocator {
     /// The registers whose `owner` is a temp (so that the walks over the registers skip the
     /// empty ones).
     var occupied = RegSet.empty
+    /// The registers holding a global whose value is newer than its field in the CPU state
+    /// (what `syncGlobals` stores, so that it visits no other register).
+    var dirtyGlobals = RegSet.empty
     /// Registers the current op reads or writes.
     var locked = RegSet.empty
     /// Stack slots given back by dead locals (a stack of `freeSlotCount`; at most one per temp).
@@ -146,6 +149,7 @@ struct RegisterAllocator {
     @inline(__always) mutating func vacate(_ r: GPR) {
         owner[Int(r.rawValue)] = .none
         occupied.remove(r)
+        dirtyGlobals.remove(r)
     }
 
     /// A free register outside `avoid`, spilling another temp's register when none is free.
@@ -183,6 +187,7 @@ struct RegisterAllocator {
         for other in candidates where other != r && !occupied.contains(other) && !locked.contains(other) {
             asm.mov(.b64, other, r)
             assign(other, t)
+            if dirtyGlobals.contains(r) { dirtyGlobals.insert(other) }
             vacate(r)
             reg[Int(t.index)] = other
             return
@@ -239,6 +244,7 @@ struct RegisterAllocator {
         assign(r, t)
         reg[i] = r
         inMemory[i] = false
+        if i < globalCount { dirtyGlobals.insert(r) } else { dirtyGlobals.remove(r) }
         upperZero[i] = false
         locked.insert(r)
     }
@@ -287,13 +293,13 @@ struct RegisterAllocator {
 
     /// Writes every dirty global to the CPU state; registers keep their copies.
     mutating func syncGlobals(_ asm: inout X86Encoder) {
-        for r in Self.order.restricted(to: occupied) {
+        guard dirtyGlobals.bits != 0 else { return }
+        for r in Self.order.restricted(to: dirtyGlobals) {
             let t = owner[Int(r.rawValue)]
-            if isGlobal(t), !inMemory[Int(t.index)] {
-                asm.mov(width(t), home(t), r)
-                inMemory[Int(t.index)] = true
-            }
+            asm.mov(width(t), home(t), r)
+            inMemory[Int(t.index)] = true
         }
+        dirtyGlobals = .empty
     }
 
     /// Writes one global back if its register copy is newer.
@@ -301,6 +307,7 @@ struct RegisterAllocator {
         if let r = reg[g], !inMemory[g] {
             asm.mov(width(Temp(g)), home(Temp(g)), r)
             inMemory[g] = true
+            dirtyGlobals.remove(r)
         }
     }
 
@@ -323,6 +330,7 @@ struct RegisterAllocator {
                 inMemory[Int(t.index)] = true
             }
         }
+        dirtyGlobals = .empty
     }
 
     /// After a conditional branch, into a successor entered only from it: the registers that
@@ -365,6 +373,7 @@ struct RegisterAllocator {
             owner[Int(r.rawValue)] = .none
         }
         occupied = .empty
+        dirtyGlobals = .empty
     }
 
     /// Before a helper call: caller-saved registers are emptied, their temps moved to free
