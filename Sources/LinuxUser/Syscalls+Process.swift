@@ -10,6 +10,18 @@ extension LinuxProcess {
     static let cloneSetTLS: UInt64 = 0x8_0000, cloneParentSetTID: UInt64 = 0x10_0000
     static let cloneChildClearTID: UInt64 = 0x20_0000, cloneChildSetTID: UInt64 = 0x100_0000
 
+    /// A close-on-exec pipe for Mimic's own use, above the descriptors the guest sees.
+    private func hostPipe() throws(Errno) -> [Int32] {
+        var ends: [Int32] = [-1, -1]
+        let r = ends.withUnsafeMutableBufferPointer { hostSyscall(.pipe2, Int(bitPattern: $0.baseAddress), Int(O_CLOEXEC)) }
+        guard r == 0 else { throw Errno(Int32(-r)) }
+        for i in 0..<2 {
+            let moved = fcntl(ends[i], F_DUPFD_CLOEXEC, HostDescriptors.floor)
+            if moved >= 0 { close(ends[i]); ends[i] = moved }
+        }
+        return ends
+    }
+
     /// fork, vfork and clone without CLONE_THREAD: a host fork, so the child is a copy of
     /// this Mimic with the guest in it. With CLONE_VFORK the parent waits until the child
     /// has exec'd or exited, as Linux makes it wait.
@@ -17,17 +29,20 @@ extension LinuxProcess {
         if flags & LinuxProcess.cloneThread != 0 {
             return try spawnThread(flags: flags, stack: stack, parentTID: parentTID, childTID: childTID, tls: tls)
         }
+        // Until the child has its own copy of the code buffers, the parent must not write to
+        // them (translate, chain, tier up): the copy would take in half of a change.
+        let copied = try hostPipe()
         var gate: [Int32] = [-1, -1]
         if flags & LinuxProcess.cloneVfork != 0 {
-            let r = gate.withUnsafeMutableBufferPointer { hostSyscall(.pipe2, Int(bitPattern: $0.baseAddress), Int(O_CLOEXEC)) }
-            guard r == 0 else { throw Errno(Int32(-r)) }
-            for i in 0..<2 {
-                let moved = fcntl(gate[i], F_DUPFD_CLOEXEC, HostDescriptors.floor)
-                if moved >= 0 { close(gate[i]); gate[i] = moved }
+            do { gate = try hostPipe() } catch {
+                close(copied[0])
+                close(copied[1])
+                throw error
             }
         }
         // No other thread may hold these locks while the host copies the process: in the
-        // child only this thread exists to release them.
+        // child only this thread exists to release them. The translation lock stays held
+        // until the child's copy is made, so the parent's other threads write no code either.
         group.addressSpaceLock.lock()
         space.memory.lock.lock()
         let pid = fork()
@@ -36,6 +51,11 @@ extension LinuxProcess {
             group.addressSpaceLock.reinitializeInForkedChild()
             space.restartPeaks()
         } else {
+            close(copied[1])
+            var byte: UInt8 = 0
+            // One byte when the copy is made; end of file if the child died first.
+            if pid > 0 { while read(copied[0], &byte, 1) < 0 && errno == EINTR {} }
+            close(copied[0])
             space.memory.lock.unlock()
             group.addressSpaceLock.unlock()
         }
@@ -46,6 +66,10 @@ extension LinuxProcess {
         }
         if pid == 0 {
             ForkedCodeBuffers.privatize()
+            close(copied[0])
+            var byte: UInt8 = 1
+            _ = write(copied[1], &byte, 1)
+            close(copied[1])
             group.forked()
             engine.becomeOnlyThread()
             // The write end stays open until exec (close-on-exec) or exit ends the parent's wait.

@@ -111,6 +111,9 @@ extension Engine {
             switch reason {
             case Int32(MIMIC_EXIT_CHAIN0), Int32(MIMIC_EXIT_CHAIN1), Int32(MIMIC_EXIT_LOOKUP):
                 continue
+            case Int32(MIMIC_EXIT_HOT):
+                optimizeHotBlock(index, generation: generation)
+                continue
             default:
                 if servedSystemRequest(reason) { continue }
                 let stopped = stop(reason)

@@ -15,6 +15,9 @@ extension Engine {
             report.add("threads", "threads (counts summed over all that ran, exited ones too)", threads.count)
         }
         report.add("blocks_translated", "blocks translated", s.blocksTranslated)
+        if runsBeforeOptimizing > 0 {
+            report.add("blocks_optimized_when_hot", "of them: hot blocks translated again, optimized", s.blocksOptimizedWhenHot)
+        }
         report.add("guest_instructions_translated", "guest instructions translated", s.instructionsTranslated)
         let translationNanoseconds = s.translationNanoseconds - (counters?.measuringNanoseconds ?? 0)
         report.add("translation_ms", "translation time (ms)", .decimal(Double(translationNanoseconds) / 1e6))

@@ -114,13 +114,14 @@ final class ExecutionCounters {
         return (UnsafePointer(executions), uncounted)
     }
 
-    /// Host bytes and instructions of `ir` compiled without counting calls.
-    func measure(_ ir: IRBlock) -> (bytes: Int, instructions: Int)? {
+    /// Host bytes and instructions of `ir` compiled without counting calls (and with a run
+    /// counter when the block has one: see `EngineOptions.runsBeforeOptimizing`).
+    func measure(_ ir: IRBlock, runCounter: UnsafeMutablePointer<Int32>?) -> (bytes: Int, instructions: Int)? {
         guard let measuringJIT else { return nil }
         let start = MonotonicClock.now()
         defer { measuringNanoseconds += MonotonicClock.now() - start }
         measuringJIT.flush()
-        guard let compiled = measuringJIT.compile(ir, tbIndex: 0) else { return nil }
+        guard let compiled = measuringJIT.compile(ir, tbIndex: 0, runCounter: runCounter) else { return nil }
         return (compiled.size, compiled.hostInstructionCount)
     }
 }

@@ -20,6 +20,8 @@ public struct Statistics: Sendable {
     /// Exits through a goto_tb that was not chained yet (or, under the interpreter, whose
     /// successor was not the remembered one): the rest of the goto_tb jumps were chained.
     public var unchainedExits = 0
+    /// Counted blocks that ran often enough to be translated again with the optimizer.
+    public var blocksOptimizedWhenHot = 0
 
     /// Adds what another engine counted (another thread of the same guest); `flushes`, which
     /// counts the shared cache's, stays as it is.
@@ -34,6 +36,7 @@ public struct Statistics: Sendable {
         hostBytes += other.hostBytes
         hostInstructions += other.hostInstructions
         unchainedExits += other.unchainedExits
+        blocksOptimizedWhenHot += other.blocksOptimizedWhenHot
     }
 }
 

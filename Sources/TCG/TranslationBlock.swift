@@ -12,4 +12,7 @@ struct TranslationBlock {
     var interpreted: InterpretedBlock?
     /// Interpreter only: the block each goto_tb slot led to last time (a cheap form of chaining).
     var successor: (Int32, Int32) = (-1, -1)
+    /// Translated without the optimizer and counting its runs (`EngineOptions.runsBeforeOptimizing`);
+    /// false again once it has been translated with the optimizer.
+    var counted = false
 }

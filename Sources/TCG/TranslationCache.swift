@@ -20,6 +20,10 @@ final class TranslationCache {
     /// `--stats` counters: shared because generated code holds their addresses.
     let counters: ExecutionCounters?
     let blocks: UnsafeMutablePointer<TranslationBlock>
+    /// Per block: the runs a counted block has left before it is translated with the optimizer.
+    /// Generated code counts them down without a lock: two threads may lose a count, which
+    /// only delays the translation.
+    let runCounters: UnsafeMutablePointer<Int32>
     static let capacity = 1 << 18
     private(set) var count = 0
     private var index = BlockIndex()
@@ -48,6 +52,7 @@ final class TranslationCache {
         counters = options.countExecutions ? try ExecutionCounters(measuringHostCode: accel == .jit) : nil
         atomicLocks = options.atomicLocks
         blocks = .allocate(capacity: TranslationCache.capacity)
+        runCounters = .allocate(capacity: TranslationCache.capacity)
         words = .allocate(capacity: 2)
         words.initialize(repeating: 0, count: 2)
         if let jit {
@@ -64,6 +69,7 @@ final class TranslationCache {
         mimic_host_fault_unregister(faultRegion)
         blocks.deinitialize(count: count)
         blocks.deallocate()
+        runCounters.deallocate()
         index.deallocate()
         words.deallocate()
     }

@@ -60,13 +60,13 @@ final class AtomicInstructionTests: XCTestCase, AssembledGuestTests {
                 failures.append("\(text): native run: \(what)")
                 continue
             }
-            for accel in Differential.accels {
-                let mimic = MimicCPU.run(code: code, input: testCase.input, data: data, accel: accel, atomicLocks: true)
+            for backend in Differential.backends {
+                let mimic = MimicCPU.run(code: code, input: testCase.input, data: data, backend: backend, atomicLocks: true)
                 runs += 1
                 let differences = Self.differences(native, mimic)
                 if !differences.isEmpty {
                     let input = GPR.allCases.map { "\($0.name)=\(hex(testCase.input[$0]))" }.joined(separator: " ")
-                    failures.append("[\(accel)] \(text)\n    input \(input) flags \(testCase.input.flags)\n    "
+                    failures.append("[\(backend)] \(text)\n    input \(input) flags \(testCase.input.flags)\n    "
                                     + differences.joined(separator: "\n    "))
                 }
             }

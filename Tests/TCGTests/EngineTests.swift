@@ -42,8 +42,40 @@ final class EngineTests: XCTestCase {
             XCTAssertEqual(engine.run(), .halt)
             XCTAssertEqual(engine.cpu.pointee.gpr.0, 5_000_050_000, "round \(round)")
         }
-        XCTAssertEqual(engine.statistics.blocksTranslated, 2, "the loop body and the hlt")
+        XCTAssertEqual(engine.statistics.blocksTranslated, 3, "the loop body (counted, then optimized when hot) and the hlt")
+        XCTAssertEqual(engine.statistics.blocksOptimizedWhenHot, 1)
         XCTAssertLessThan(engine.statistics.entries, 10, "chained: the loop does not come back to the execution loop")
+    }
+
+    /// Tier-up: 200 chained blocks looped 50 times, each block translated without the
+    /// optimizer and counting its runs; at the 10th run each is translated again, optimized,
+    /// while the blocks chained to it still jump to its first translation (which now jumps on).
+    /// The sums are exact, every block is optimized once, and a second run translates nothing.
+    func testHotBlocksAreOptimizedOnceAndTheirCallersFollow() throws {
+        var code: [UInt8] = []
+        for _ in 0..<200 { code += [0x48, 0x01, 0xC8, 0xEB, 0x00] }  // add rax, rcx ; jmp next
+        let loopLength = code.count
+        code += [0x49, 0xFF, 0xC8]  // dec r8
+        code += [0x0F, 0x85] + withUnsafeBytes(of: Int32(-(loopLength + 3 + 6)).littleEndian, Array.init)  // jnz start
+        code += [0xF4]
+        let memory = try GuestMemory(size: 1 << 20)
+        memory.write(code, at: 0x1000)
+        var options = EngineOptions()
+        options.runsBeforeOptimizing = 10
+        let engine = try Engine(memory: memory, accel: .jit, options: options)
+        for round in 1...2 {
+            engine.cpu.pointee.rip = 0x1000
+            engine.cpu.pointee.gpr.0 = 0
+            engine.cpu.pointee.gpr.1 = 3
+            engine.cpu.pointee.gpr.8 = 50
+            XCTAssertEqual(engine.run(), .halt, "round \(round)")
+            XCTAssertEqual(engine.cpu.pointee.gpr.0, 200 * 50 * 3, "round \(round)")
+            XCTAssertEqual(engine.statistics.blocksOptimizedWhenHot, 201, "round \(round): the 200 adds and the dec/jnz, once each")
+            XCTAssertEqual(engine.statistics.blocksTranslated, 2 * 201 + 1, "round \(round): and the hlt, which ran once")
+        }
+        // Each block comes back to the loop on its first run, at its hot exit, and on its
+        // optimized translation's first run: not on the rest of its 100 runs.
+        XCTAssertLessThan(engine.statistics.entries, 4 * 201, "chained")
     }
 
     func testInterpreterAgreesOnTheLongChain() throws {

@@ -109,4 +109,45 @@ final class SharedEngineTests: XCTestCase {
             }
         }
     }
+
+    /// Four threads run the same 201 blocks, each block turning hot while the others run its
+    /// first translation (tier-up after 5 runs): every block is optimized exactly once, by
+    /// whichever thread got there first, and every sum is exact.
+    func testThreadsTierUpSharedBlocksOnce() throws {
+        var code: [UInt8] = []
+        for _ in 0..<200 { code += [0x48, 0x01, 0xC8, 0xEB, 0x00] }  // add rax, rcx ; jmp next
+        let loopLength = code.count
+        code += [0x49, 0xFF, 0xC8]  // dec r8
+        code += [0x0F, 0x85] + withUnsafeBytes(of: Int32(-(loopLength + 3 + 6)).littleEndian, Array.init)  // jnz start
+        code += [0x48, 0x89, 0x03, 0xF4]  // mov [rbx], rax ; hlt
+        let memory = try GuestMemory(size: 1 << 20)
+        memory.write(code, at: 0x1000)
+        var options = EngineOptions()
+        options.runsBeforeOptimizing = 5
+        let first = try Engine(memory: memory, accel: .jit, options: options)
+        var engines = [first]
+        for _ in 1..<4 { engines.append(try Engine(sharing: first)) }
+        let rounds: UInt64 = 2000
+        let group = DispatchGroup()
+        for (i, engine) in engines.enumerated() {
+            engine.cpu.pointee.rip = 0x1000
+            engine.cpu.pointee.gpr.0 = 0
+            engine.cpu.pointee.gpr.1 = UInt64(i + 1)
+            engine.cpu.pointee.gpr.3 = UInt64(0x8000 + 8 * i)
+            engine.cpu.pointee.gpr.8 = rounds
+            let thread = Thread {
+                XCTAssertEqual(engine.run(), .halt, "thread \(i)")
+                group.leave()
+            }
+            thread.stackSize = 8 << 20
+            group.enter()
+            thread.start()
+        }
+        XCTAssertEqual(group.wait(timeout: .now() + 120), .success, "every thread finished")
+        for i in engines.indices {
+            let sum = memory.read(8, at: UInt64(0x8000 + 8 * i)).withUnsafeBytes { $0.load(as: UInt64.self) }
+            XCTAssertEqual(sum, 200 * rounds * UInt64(i + 1), "thread \(i)")
+        }
+        XCTAssertEqual(engines.map(\.statistics.blocksOptimizedWhenHot).reduce(0, +), 201, "each loop block once")
+    }
 }

@@ -64,6 +64,10 @@ struct BlockCompiler {
     let hostToGuest: UnsafeMutablePointer<(hostOffset: UInt32, guestPC: UInt64)>
     var hostToGuestCount = 0
     var gotoTBJumpOffsets = (-1, -1)
+    /// Counts the block's runs for tier-up (`JIT.compile`); nil for a fully optimized block.
+    let runCounter: UnsafeMutablePointer<Int32>?
+    /// The patchable `jmp rel32` at the start of a counted block (see `emitRunCounter`), or -1.
+    var entryJumpOffset = -1
     /// Byte offset of the guest program counter in the CPU state.
     let programCounterOffset: Int32
     /// Per label: what the registers held at the brcond that is its only way in (16 temps, one
@@ -93,8 +97,10 @@ struct BlockCompiler {
     /// `insts` and `temps` are `block`'s; the working tables come from `arena` and live until
     /// the caller releases it. The code goes to `asm`.
     init(block: IRBlock, insts: UnsafeBufferPointer<Inst>, temps: UnsafeBufferPointer<TempInfo>, tbIndex: UInt32,
-         asm: X86Encoder, exits: ExitPaths, features: HostFeatures, arena: ScratchArena) {
+         runCounter: UnsafeMutablePointer<Int32>?, asm: X86Encoder, exits: ExitPaths, features: HostFeatures,
+         arena: ScratchArena) {
         self.insts = insts
+        self.runCounter = runCounter
         self.temps = temps
         globalCount = block.globalCount
         labelCount = block.labelCount
@@ -137,6 +143,7 @@ struct BlockCompiler {
 
     /// Compiles the whole block; false when it needs more spill slots than the frame has.
     mutating func compile() -> Bool {
+        if let runCounter { emitRunCounter(runCounter) }
         for index in insts.indices {
             let inst = insts[index]
             deadMask = liveness.deadMask[index]

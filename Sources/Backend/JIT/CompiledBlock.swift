@@ -7,15 +7,19 @@ public struct CompiledBlock: @unchecked Sendable {
     /// For goto_tb slots 0 and 1: the offset from `entry` of the patchable `jmp rel32`
     /// (its displacement is at +1 and 4-byte aligned), or -1 when the block has no such slot.
     public var gotoTBJumpOffsets: (Int, Int)
+    /// The offset from `entry` of the `jmp rel32` that tier-up patches (see `JIT.patchEntry`),
+    /// or -1 when the block was compiled without a run counter.
+    public var entryJumpOffset: Int
     /// One entry per guest instruction, sorted by host offset: where its host code starts.
     public var hostToGuest: [(hostOffset: UInt32, guestPC: UInt64)]
     public var hostInstructionCount: Int
 
-    public init(entry: UnsafeRawPointer, size: Int, gotoTBJumpOffsets: (Int, Int),
+    public init(entry: UnsafeRawPointer, size: Int, gotoTBJumpOffsets: (Int, Int), entryJumpOffset: Int = -1,
                 hostToGuest: [(hostOffset: UInt32, guestPC: UInt64)], hostInstructionCount: Int) {
         self.entry = entry
         self.size = size
         self.gotoTBJumpOffsets = gotoTBJumpOffsets
+        self.entryJumpOffset = entryJumpOffset
         self.hostToGuest = hostToGuest
         self.hostInstructionCount = hostInstructionCount
     }

@@ -41,7 +41,12 @@ public final class JIT {
     /// Compiles `block`; nil when the code buffer is full (flush and retry) or, rarely, when the
     /// block needs more than `EntryTrampoline.spillSlots` spill slots (see `lastFailure`).
     /// The code is assembled in place, at the buffer's next free address.
-    public func compile(_ block: IRBlock, tbIndex: UInt32) -> CompiledBlock? {
+    ///
+    /// With `runCounter`, the block counts its runs down from the counter's value and leaves
+    /// with MIMIC_EXIT_HOT when it reaches zero (the runtime's tier-up: a block translated
+    /// without the optimizer is translated again, optimized, and `patchEntry` sends its callers
+    /// there).
+    public func compile(_ block: IRBlock, tbIndex: UInt32, runCounter: UnsafeMutablePointer<Int32>? = nil) -> CompiledBlock? {
         lastFailure = .bufferFull
         guard !buffer.isFull else { return nil }
         let arena = ScratchArena.current
@@ -51,8 +56,9 @@ public final class JIT {
                              capacity: buffer.remaining, storage: encoderStorage)
         return block.insts.withUnsafeBufferPointer { insts in
             block.temps.withUnsafeBufferPointer { temps in
-                var compiler = BlockCompiler(block: block, insts: insts, temps: temps, tbIndex: tbIndex, asm: asm,
-                                             exits: exits, features: features, arena: arena)
+                var compiler = BlockCompiler(block: block, insts: insts, temps: temps, tbIndex: tbIndex,
+                                             runCounter: runCounter, asm: asm, exits: exits, features: features,
+                                             arena: arena)
                 guard compiler.compile() else {
                     lastFailure = .tooManySpillSlots
                     return nil
@@ -64,7 +70,8 @@ public final class JIT {
                 lastFailure = nil
                 let hostToGuest = Array(UnsafeBufferPointer(start: compiler.hostToGuest, count: compiler.hostToGuestCount))
                 return CompiledBlock(entry: code, size: size, gotoTBJumpOffsets: compiler.gotoTBJumpOffsets,
-                                     hostToGuest: hostToGuest, hostInstructionCount: compiler.asm.instructionCount)
+                                     entryJumpOffset: compiler.entryJumpOffset, hostToGuest: hostToGuest,
+                                     hostInstructionCount: compiler.asm.instructionCount)
             }
         }
     }
@@ -81,11 +88,22 @@ public final class JIT {
     /// exit when `target` is nil. One aligned 4-byte store, so a running thread sees either the
     /// old or the new jump.
     public func patchGotoTB(_ block: CompiledBlock, slot: Int, target: UnsafeRawPointer?) {
-        let jump = block.gotoTBJumpOffset(slot: slot)
-        guard jump >= 0 else { return }
-        let next = block.entry + jump + 5
+        patchJump(at: block.entry, block.gotoTBJumpOffset(slot: slot), to: target)
+    }
+
+    /// Sends whatever enters `block` (a block compiled with a run counter) to `target` instead:
+    /// its callers' chained jumps and jump-cache entries then reach the new translation.
+    public func patchEntry(_ block: CompiledBlock, target: UnsafeRawPointer) {
+        patchJump(at: block.entry, block.entryJumpOffset, to: target)
+    }
+
+    /// Points the `jmp rel32` at `code + offset` (none when -1) at `target`, or at the
+    /// instruction after it when nil, with one aligned 4-byte store.
+    private func patchJump(at code: UnsafeRawPointer, _ offset: Int, to target: UnsafeRawPointer?) {
+        guard offset >= 0 else { return }
+        let next = code + offset + 5
         let displacement = target.map { Int32(truncatingIfNeeded: $0 - next) } ?? 0
-        let field = buffer.writableAddress(of: block.entry + jump + 1)
+        let field = buffer.writableAddress(of: code + offset + 1)
         field.assumingMemoryBound(to: Int32.self).pointee = displacement
     }
 

@@ -20,6 +20,7 @@ enum {
     MIMIC_EXIT_LOOKUP = 2,      // indirect jump missed the jump cache
     MIMIC_EXIT_EXCEPTION = 3,   // cpu->exception holds a vector; rip is the faulting instruction
     MIMIC_EXIT_REQUEST = 4,     // a helper or instruction asked the loop for attention (hlt, syscall)
+    MIMIC_EXIT_HOT = 5,         // a quickly translated block ran often: translate it fully; rip is its start
 };
 
 // Exception vectors as the guest sees them.

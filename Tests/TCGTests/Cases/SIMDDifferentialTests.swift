@@ -55,8 +55,8 @@ final class SIMDDifferentialTests: XCTestCase {
         let expected = [11, 22, 33, 44].flatMap { LaneValues.bytes(Float($0)) }
         let native = NativeCPU.run(code: code, input: state, data: data, vector: vector.image)
         var outcomes = [("native", native)]
-        for accel in Differential.accels {
-            outcomes.append((accel.rawValue, MimicCPU.run(code: code, input: state, data: data, accel: accel, vector: vector.image)))
+        for backend in Differential.backends {
+            outcomes.append((backend.rawValue, MimicCPU.run(code: code, input: state, data: data, backend: backend, vector: vector.image)))
         }
         for (name, outcome) in outcomes {
             let image = outcome.vector!

@@ -6,13 +6,13 @@ import XCTest
 
 /// Runs test cases natively and under Mimic, compares, and reports every mismatch at once.
 ///
-/// Environment knobs: MIMIC_DIFF_ACCELS (comma list of `tcg`, `interp`; default both),
+/// Environment knobs: MIMIC_DIFF_ACCELS (comma list of `tcg`, `tcg-unoptimized`, `interp`; default all),
 /// MIMIC_DIFF_SHOW (how many mismatches to print in full; default 20), MIMIC_DIFF_KEY (run only
 /// cases whose key contains this text, e.g. `adc` or `random`).
 enum Differential {
-    static var accels: [Accel] {
-        guard let list = ProcessInfo.processInfo.environment["MIMIC_DIFF_ACCELS"] else { return Accel.allCases }
-        return list.split(separator: ",").compactMap { Accel(rawValue: String($0)) }
+    static var backends: [Backend] {
+        guard let list = ProcessInfo.processInfo.environment["MIMIC_DIFF_ACCELS"] else { return Backend.allCases }
+        return list.split(separator: ",").compactMap { Backend(rawValue: String($0)) }
     }
 
     static var shown: Int { Int(ProcessInfo.processInfo.environment["MIMIC_DIFF_SHOW"] ?? "") ?? 20 }
@@ -44,19 +44,19 @@ enum Differential {
 
         let started = Date()
         let assembled = try Assembler.assemble(cases.map(\.assembly))
-        var report = Report(family: family, accels: accels)
+        var report = Report(family: family, backends: backends)
         for (index, testCase) in cases.enumerated() {
             let analysis = FlagAnalysis(testCase.program)
             let code: [UInt8]
             switch assembled[index] {
             case .success(let bytes): code = bytes
             case .failure(let failure):
-                report.record(Mismatch(index: index, testCase: testCase, accel: nil, code: [],
+                report.record(Mismatch(index: index, testCase: testCase, backend: nil, code: [],
                                        differences: ["assembler rejected it: \(failure)"]))
                 continue
             }
             if !analysis.violations.isEmpty {
-                report.record(Mismatch(index: index, testCase: testCase, accel: nil, code: code,
+                report.record(Mismatch(index: index, testCase: testCase, backend: nil, code: code,
                                        differences: ["generator bug: " + analysis.violations.joined(separator: "; ")]))
                 continue
             }
@@ -65,21 +65,21 @@ enum Differential {
             defer { native_watchdog_disarm() }
             let native = NativeCPU.run(code: code, input: testCase.input, data: data)
             if case .other(let what) = native.stop {
-                report.record(Mismatch(index: index, testCase: testCase, accel: nil, code: code,
+                report.record(Mismatch(index: index, testCase: testCase, backend: nil, code: code,
                                        differences: ["native run: \(what)"]))
                 continue
             }
-            for accel in report.accels {
-                let mimic = MimicCPU.run(code: code, input: testCase.input, data: data, accel: accel)
+            for backend in report.backends {
+                let mimic = MimicCPU.run(code: code, input: testCase.input, data: data, backend: backend)
                 let differences = compare(native: native, mimic: mimic, analysis: analysis)
-                report.count(testCase, failed: !differences.isEmpty, accel: accel)
+                report.count(testCase, failed: !differences.isEmpty, backend: backend)
                 if !differences.isEmpty {
                     // The report shows registers and differences; keeping whole data regions
                     // for thousands of mismatches would cost gigabytes.
                     var (native, mimic) = (native, mimic)
                     native.data = []
                     mimic.data = []
-                    report.record(Mismatch(index: index, testCase: testCase, accel: accel, code: code,
+                    report.record(Mismatch(index: index, testCase: testCase, backend: backend, code: code,
                                            native: native, mimic: mimic, differences: differences))
                 }
             }

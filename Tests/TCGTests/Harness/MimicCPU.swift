@@ -1,13 +1,24 @@
 import CCPU
 import TCG
 
+/// What runs a snippet under Mimic: the JIT with the optimizer (the translation a hot block
+/// gets), the JIT without it (every block's first translation, see
+/// `EngineOptions.runsBeforeOptimizing`), and the IR interpreter.
+enum Backend: String, CaseIterable {
+    case tcg
+    case tcgUnoptimized = "tcg-unoptimized"
+    case interp
+
+    var accel: Accel { self == .interp ? .interp : .jit }
+}
+
 /// Mimic: runs the same snippet, followed by HLT, at the same guest address, on a fresh engine
 /// and guest memory per run (no translation survives from one snippet to the next).
 enum MimicCPU {
     /// `vector`, an FXSAVE image, sets the guest's x87, XMM and MXCSR state when given, and the
     /// outcome then carries the image of the state at the end. `atomicLocks` lifts locked
     /// instructions as host atomics (`EngineOptions.atomicLocks`).
-    static func run(code: [UInt8], input: MachineState, data: [UInt8], accel: Accel, vector: [UInt8]? = nil,
+    static func run(code: [UInt8], input: MachineState, data: [UInt8], backend: Backend, vector: [UInt8]? = nil,
                     atomicLocks: Bool = false) -> Outcome {
         let memory: GuestMemory
         let engine: Engine
@@ -15,7 +26,9 @@ enum MimicCPU {
             memory = try GuestMemory(size: Layout.guestMemorySize)
             var engineOptions = MimicCPU.options
             engineOptions.atomicLocks = atomicLocks
-            engine = try Engine(memory: memory, accel: accel, options: engineOptions)
+            // A snippet's blocks run a few times at most: tier-up never comes.
+            engineOptions.runsBeforeOptimizing = backend == .tcgUnoptimized ? Int(Int32.max) : 0
+            engine = try Engine(memory: memory, accel: backend.accel, options: engineOptions)
         } catch {
             return Outcome(state: input, stop: .other("cannot start Mimic: \(error)"), data: data)
         }

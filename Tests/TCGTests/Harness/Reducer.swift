@@ -16,7 +16,7 @@ enum Reducer {
     /// prefix in one batch.
     static func reduce(_ mismatches: inout [Mismatch], image: [UInt8], limit: Int) throws {
         func reducible(_ m: Mismatch) -> Bool {
-            m.accel != nil && m.testCase.program.count > 1
+            m.backend != nil && m.testCase.program.count > 1
                 && !m.testCase.program.contains { if case .label = $0 { true } else { false } }
         }
         let chosen = mismatches.indices.filter { reducible(mismatches[$0]) }.prefix(limit)
@@ -32,11 +32,11 @@ enum Reducer {
         if prefixes.isEmpty { return }
         let assembled = try Assembler.assemble(prefixes.map(\.testCase.assembly))
         for (i, (m, prefix)) in prefixes.enumerated() where mismatches[m].reduction == nil {
-            guard case .success(let code) = assembled[i], let accel = mismatches[m].accel else { continue }
+            guard case .success(let code) = assembled[i], let backend = mismatches[m].backend else { continue }
             let analysis = FlagAnalysis(prefix.program)
             let data = prefix.initialData(from: image)
             let native = NativeCPU.run(code: code, input: prefix.input, data: data)
-            let mimic = MimicCPU.run(code: code, input: prefix.input, data: data, accel: accel)
+            let mimic = MimicCPU.run(code: code, input: prefix.input, data: data, backend: backend)
             let differences = Differential.compare(native: native, mimic: mimic, analysis: analysis)
             if !differences.isEmpty {
                 mismatches[m].reduction = Reduction(pieces: prefix.program.count, of: mismatches[m].testCase.program.count,

@@ -5,7 +5,7 @@ struct Mismatch {
     var index: Int
     var testCase: TestCase
     /// nil when the case failed before reaching Mimic (assembler, generator, native runner).
-    var accel: Accel?
+    var backend: Backend?
     var code: [UInt8]
     var native: Outcome? = nil
     var mimic: Outcome? = nil
@@ -17,30 +17,30 @@ struct Mismatch {
 /// Collects mismatches of one family and renders them for a person.
 struct Report {
     var family: String
-    var accels: [Accel]
+    var backends: [Backend]
     var cases = 0
     var elapsed = 0.0
     var mismatches: [Mismatch] = []
     /// Per key: cases run and cases failed, per accelerator.
-    private var byKey: [String: (runs: Int, failures: [Accel: Int])] = [:]
+    private var byKey: [String: (runs: Int, failures: [Backend: Int])] = [:]
     /// Per mnemonic: in how many runs it appeared, and in how many failing runs.
     private var byMnemonic: [Mnemonic: (runs: Int, failures: Int)] = [:]
     private var setupFailures = 0
 
-    init(family: String, accels: [Accel]) {
+    init(family: String, backends: [Backend]) {
         self.family = family
-        self.accels = accels
+        self.backends = backends
     }
 
     mutating func record(_ mismatch: Mismatch) {
         mismatches.append(mismatch)
-        if mismatch.accel == nil { setupFailures += 1 }
+        if mismatch.backend == nil { setupFailures += 1 }
     }
 
-    mutating func count(_ testCase: TestCase, failed: Bool, accel: Accel) {
+    mutating func count(_ testCase: TestCase, failed: Bool, backend: Backend) {
         var entry = byKey[testCase.key] ?? (0, [:])
-        if accel == accels.first { entry.runs += 1 }
-        if failed { entry.failures[accel, default: 0] += 1 }
+        if backend == backends.first { entry.runs += 1 }
+        if failed { entry.failures[backend, default: 0] += 1 }
         byKey[testCase.key] = entry
         for mnemonic in Set(testCase.program.flatMap(\.mnemonics)) {
             var m = byMnemonic[mnemonic] ?? (0, 0)
@@ -51,10 +51,10 @@ struct Report {
     }
 
     func summary(showing shown: Int) -> String {
-        let perAccel = accels.map { accel in
-            "\(accel.rawValue) \(mismatches.filter { $0.accel == accel }.count)"
+        let perBackend = backends.map { backend in
+            "\(backend.rawValue) \(mismatches.filter { $0.backend == backend }.count)"
         }.joined(separator: ", ")
-        var text = "[\(family)] \(cases) cases: mismatches \(perAccel)"
+        var text = "[\(family)] \(cases) cases: mismatches \(perBackend)"
         if setupFailures > 0 { text += ", \(setupFailures) cases could not run" }
         text += " (see the printed report)"
         for (mismatch, accels) in merged(shown) { text += "\n" + describe(mismatch, accels) }
@@ -63,15 +63,15 @@ struct Report {
 
     func text(showing shown: Int) -> String {
         let seconds = (elapsed * 10).rounded() / 10
-        let accelNames = accels.map(\.rawValue).joined(separator: ", ")
+        let backendNames = backends.map(\.rawValue).joined(separator: ", ")
         if mismatches.isEmpty {
-            return "[\(family)] \(cases) cases on \(accelNames): all agree with the CPU (\(seconds) s)"
+            return "[\(family)] \(cases) cases on \(backendNames): all agree with the CPU (\(seconds) s)"
         }
-        var lines = ["", "===== [\(family)] \(cases) cases on \(accelNames), \(seconds) s ====="]
+        var lines = ["", "===== [\(family)] \(cases) cases on \(backendNames), \(seconds) s ====="]
         lines.append(summary(showing: 0))
-        lines.append("Failures by key (cases: " + accels.map(\.rawValue).joined(separator: "/") + "):")
+        lines.append("Failures by key (cases: " + backends.map(\.rawValue).joined(separator: "/") + "):")
         for (key, entry) in byKey.sorted(by: { $0.key < $1.key }) where !entry.failures.isEmpty {
-            let counts = accels.map { String(entry.failures[$0] ?? 0) }.joined(separator: "/")
+            let counts = backends.map { String(entry.failures[$0] ?? 0) }.joined(separator: "/")
             lines.append("  \(key.padding(toLength: 28, withPad: " ", startingAt: 0)) \(counts) of \(entry.runs)")
         }
         let suspects = byMnemonic.filter { $0.value.failures > 0 }
@@ -93,7 +93,7 @@ struct Report {
     private func merged(_ count: Int) -> [(Mismatch, [String])] {
         var groups: [(Mismatch, [String])] = []
         for m in mismatches {
-            let name = m.accel.map(\.rawValue) ?? "setup"
+            let name = m.backend.map(\.rawValue) ?? "setup"
             if let last = groups.last, last.0.index == m.index, last.0.differences == m.differences,
                last.0.mimic?.state == m.mimic?.state {
                 groups[groups.count - 1].1.append(name)

@@ -57,7 +57,7 @@ enum SIMDDifferential {
         try NativeCPU.setUp()
         var random = SplitMix64(seed: seed)
         let image = (0..<Layout.dataSize).map { _ in UInt8(truncatingIfNeeded: random.next()) }
-        let accels = Differential.accels
+        let backends = Differential.backends
         let started = Date()
         let assembled = try Assembler.assemble(cases.map(\.base.assembly))
         var failures: [Failure] = []
@@ -87,12 +87,12 @@ enum SIMDDifferential {
                 continue
             }
             var failedOnce = false
-            for accel in accels {
-                let mimic = MimicCPU.run(code: code, input: testCase.base.input, data: data, accel: accel, vector: testCase.vector)
+            for backend in backends {
+                let mimic = MimicCPU.run(code: code, input: testCase.base.input, data: data, backend: backend, vector: testCase.vector)
                 var differences = Differential.compare(native: native, mimic: mimic, analysis: analysis)
                 differences += VectorImage.differences(native: native.vector!, mimic: mimic.vector!)
                 if !differences.isEmpty {
-                    failures.append(Failure(index: index, testCase: testCase, accel: accel.rawValue, code: code,
+                    failures.append(Failure(index: index, testCase: testCase, accel: backend.rawValue, code: code,
                                             differences: differences + ["stop: native \(native.stop), mimic \(mimic.stop)"]))
                     failedOnce = true
                 }
@@ -100,7 +100,7 @@ enum SIMDDifferential {
             if failedOnce { byKey[testCase.key]!.failed += 1 }
         }
         let seconds = (Date().timeIntervalSince(started) * 10).rounded() / 10
-        let accelNames = accels.map(\.rawValue).joined(separator: ", ")
+        let accelNames = backends.map(\.rawValue).joined(separator: ", ")
         if failures.isEmpty {
             print("[\(family)] \(cases.count) cases on \(accelNames): all agree with the CPU (\(seconds) s)")
             return
