@@ -52,12 +52,7 @@ final class EngineTests: XCTestCase {
     /// while the blocks chained to it still jump to its first translation (which now jumps on).
     /// The sums are exact, every block is optimized once, and a second run translates nothing.
     func testHotBlocksAreOptimizedOnceAndTheirCallersFollow() throws {
-        var code: [UInt8] = []
-        for _ in 0..<200 { code += [0x48, 0x01, 0xC8, 0xEB, 0x00] }  // add rax, rcx ; jmp next
-        let loopLength = code.count
-        code += [0x49, 0xFF, 0xC8]  // dec r8
-        code += [0x0F, 0x85] + withUnsafeBytes(of: Int32(-(loopLength + 3 + 6)).littleEndian, Array.init)  // jnz start
-        code += [0xF4]
+        let code = ChainedLoop.code(blocks: 200, storingSum: false)
         let memory = try GuestMemory(size: 1 << 20)
         memory.write(code, at: 0x1000)
         var options = EngineOptions()

@@ -58,15 +58,7 @@ final class SharedEngineTests: XCTestCase {
     /// into its own slot; a code buffer small enough to flush many times while they run makes
     /// every flush wait for the others to leave generated code. Every sum must be exact.
     func testThreadsShareTranslationsAcrossFlushes() throws {
-        // 200 blocks of `add rax, rcx ; jmp next`, looped r8 times, then the sum to [rbx].
-        var code: [UInt8] = []
-        for _ in 0..<200 { code += [0x48, 0x01, 0xC8, 0xEB, 0x00] }
-        let loopLength = code.count
-        // dec r8 ; jnz back to the start ; mov [rbx], rax ; hlt
-        code += [0x49, 0xFF, 0xC8]
-        let back = -(loopLength + 3 + 6)
-        code += [0x0F, 0x85] + withUnsafeBytes(of: Int32(back).littleEndian, Array.init)
-        code += [0x48, 0x89, 0x03, 0xF4]
+        let code = ChainedLoop.code(blocks: 200, storingSum: true)
 
         for accel in Accel.allCases {
             let memory = try GuestMemory(size: 1 << 20)
@@ -114,12 +106,7 @@ final class SharedEngineTests: XCTestCase {
     /// first translation (tier-up after 5 runs): every block is optimized exactly once, by
     /// whichever thread got there first, and every sum is exact.
     func testThreadsTierUpSharedBlocksOnce() throws {
-        var code: [UInt8] = []
-        for _ in 0..<200 { code += [0x48, 0x01, 0xC8, 0xEB, 0x00] }  // add rax, rcx ; jmp next
-        let loopLength = code.count
-        code += [0x49, 0xFF, 0xC8]  // dec r8
-        code += [0x0F, 0x85] + withUnsafeBytes(of: Int32(-(loopLength + 3 + 6)).littleEndian, Array.init)  // jnz start
-        code += [0x48, 0x89, 0x03, 0xF4]  // mov [rbx], rax ; hlt
+        let code = ChainedLoop.code(blocks: 200, storingSum: true)
         let memory = try GuestMemory(size: 1 << 20)
         memory.write(code, at: 0x1000)
         var options = EngineOptions()
