@@ -52,12 +52,7 @@ final class EngineTests: XCTestCase {
     /// while the blocks chained to it still jump to its first translation (which now jumps on).
     /// The sums are exact, every block is optimized once, and a second run translates nothing.
     func testHotBlocksAreOptimizedOnceAndTheirCallersFollow() throws {
-        let code = ChainedLoop.code(blocks: 200, storingSum: false)
-        let memory = try GuestMemory(size: 1 << 20)
-        memory.write(code, at: 0x1000)
-        var options = EngineOptions()
-        options.runsBeforeOptimizing = 10
-        let engine = try Engine(memory: memory, accel: .jit, options: options)
+        let (_, engine) = try ChainedLoop.tierUpEngine(runsBeforeOptimizing: 10, storingSum: false)
         for round in 1...2 {
             engine.cpu.pointee.rip = 0x1000
             engine.cpu.pointee.gpr.0 = 0

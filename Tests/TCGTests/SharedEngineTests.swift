@@ -106,12 +106,7 @@ final class SharedEngineTests: XCTestCase {
     /// first translation (tier-up after 5 runs): every block is optimized exactly once, by
     /// whichever thread got there first, and every sum is exact.
     func testThreadsTierUpSharedBlocksOnce() throws {
-        let code = ChainedLoop.code(blocks: 200, storingSum: true)
-        let memory = try GuestMemory(size: 1 << 20)
-        memory.write(code, at: 0x1000)
-        var options = EngineOptions()
-        options.runsBeforeOptimizing = 5
-        let first = try Engine(memory: memory, accel: .jit, options: options)
+        let (memory, first) = try ChainedLoop.tierUpEngine(runsBeforeOptimizing: 5, storingSum: true)
         var engines = [first]
         for _ in 1..<4 { engines.append(try Engine(sharing: first)) }
         let rounds: UInt64 = 2000
